@@ -1,0 +1,35 @@
+#pragma once
+
+// Small string helpers with no knowledge of Kubernetes or kedahttp.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kedahttp::util {
+
+// --- Interface ---
+
+// Splits `text` on every `separator`; empty pieces are kept.
+std::vector<std::string_view> split(std::string_view text, char separator);
+
+std::string join(const std::vector<std::string>& parts, std::string_view separator);
+
+std::string to_lower(std::string_view text);
+
+// Trims spaces and tabs on both ends.
+std::string_view trim(std::string_view text);
+
+// Quotes `text` for messages the way Go's %q does for printable ASCII: "a\"b".
+std::string quote(std::string_view text);
+
+// Escapes `text` for a JSON string body (without the surrounding quotes).
+std::string json_escape(std::string_view text);
+
+// Escapes `text` for XML character data and attribute values.
+std::string xml_escape(std::string_view text);
+
+// True when `text` is a base-10 integer with an optional sign.
+bool is_decimal_integer(std::string_view text);
+
+} // namespace kedahttp::util
