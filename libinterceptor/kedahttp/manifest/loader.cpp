@@ -8,6 +8,7 @@
 #include <yaml-cpp/parser.h>
 
 #include <algorithm>
+#include <deque>
 #include <cerrno>
 #include <cstring>
 #include <optional>
@@ -16,6 +17,7 @@
 #include <iostream>
 #include <iterator>
 #include <map>
+#include <set>
 #include <sstream>
 #include <unordered_map>
 
@@ -56,6 +58,8 @@ public:
   }
 
   Node take_root() { return std::move(m_root); }
+  // Where the first collection used as a mapping key is, if any.
+  core::SourceMark complex_key() const { return m_complex_key; }
   bool has_root() const { return m_has_root; }
 
   void OnDocumentStart(const YAML::Mark&) override {}
@@ -186,8 +190,16 @@ private:
       return &parent.node->items.back();
     }
     if (!parent.has_key) {
-      // A collection used as a mapping key: Kubernetes objects never need one.
-      throw DocumentError{node.mark, "KH001", "YAML syntax error: complex mapping keys are not supported"};
+      // A collection used as a mapping key. JSON (and so Kubernetes) has no such
+      // thing; build it aside so the depth guard keeps working, report it afterwards.
+      if (!m_complex_key.known()) {
+        m_complex_key = node.mark;
+      }
+      parent.key = "<complex key>";
+      parent.key_mark = node.mark;
+      parent.has_key = true;
+      m_scratch.push_back(std::move(node));
+      return &m_scratch.back();
     }
     parent.has_key = false;
     check_duplicate(parent);
@@ -265,6 +277,8 @@ private:
   bool m_has_root = false;
   std::vector<Frame> m_stack;
   std::map<YAML::anchor_t, Node> m_anchors;
+  std::deque<Node> m_scratch; // complex keys: stable addresses while they are built
+  core::SourceMark m_complex_key;
   size_t m_node_count = 0;
 };
 
@@ -342,6 +356,7 @@ is_marker_line(std::string_view line, std::string_view marker)
 struct Chunk {
   int first_line = 1; // 1-based line of the chunk's first line in the file
   std::string text;
+  int lines = 0;      // number of lines in `text`
 };
 
 // Splits a stream on document markers so that a syntax error in one document
@@ -364,13 +379,13 @@ split_documents(std::string_view text)
       if (started) {
         chunks.push_back(std::move(current));
       }
-      current = Chunk{line_number, "   " + std::string(line.substr(3)) + "\n"};
+      current = Chunk{line_number, "   " + std::string(line.substr(3)) + "\n", 1};
       started = true;
     } else if (is_marker_line(line, "...")) {
       if (started) {
         chunks.push_back(std::move(current));
       }
-      current = Chunk{line_number + 1, {}};
+      current = Chunk{line_number + 1, {}, 0};
       started = false;
     } else {
       if (!started) {
@@ -379,6 +394,7 @@ split_documents(std::string_view text)
       }
       current.text.append(line);
       current.text += '\n';
+      ++current.lines;
     }
     if (end == text.size()) {
       break;
@@ -500,7 +516,7 @@ add_objects(Node root, const std::string& file, const std::string& source, int d
   }
   const Node* kind = root.find("kind");
   const Node* items = root.find("items");
-  if (kind && kind->is_scalar() && kind->value.size() > 4 && kind->value.ends_with("List") && items
+  if (kind && kind->is_scalar() && kind->value.ends_with("List") && items
       && items->is_sequence()) {
     for (size_t i = 0; i < items->items.size(); ++i) {
       Node item = items->items[i];
@@ -527,7 +543,9 @@ parse_chunk(const Chunk& chunk, const std::string& file, int document, LoadResul
   const int offset = chunk.first_line - 1;
   std::vector<core::Diagnostic> duplicates;
   TreeBuilder builder(offset, options, duplicates, file);
-  std::istringstream stream(chunk.text);
+  // yaml-cpp accepts a quoted scalar left open at the end of its input; an
+  // explicit document end makes it an error, as in every other YAML parser.
+  std::istringstream stream(chunk.text + "...\n");
   auto report_template = [&](core::SourceMark at) {
     result.diagnostics.push_back(input_diagnostic(
       file, {at.line + offset, at.column}, "KH003",
@@ -536,8 +554,16 @@ parse_chunk(const Chunk& chunk, const std::string& file, int document, LoadResul
   try {
     YAML::Parser parser(stream);
     parser.HandleNextDocument(builder);
+    if (builder.complex_key().known()) {
+      throw DocumentError{builder.complex_key(), "KH001",
+                          "YAML syntax error: a collection used as a mapping key (not representable in JSON)"};
+    }
   } catch (const DocumentError& error) {
-    result.diagnostics.push_back(input_diagnostic(file, error.mark, error.code, error.message));
+    if (const auto at = find_template_syntax(chunk.text)) {
+      report_template(*at);
+    } else {
+      result.diagnostics.push_back(input_diagnostic(file, error.mark, error.code, error.message));
+    }
     return;
   } catch (const YAML::Exception& error) {
     if (const auto at = find_template_syntax(chunk.text)) {
@@ -545,10 +571,14 @@ parse_chunk(const Chunk& chunk, const std::string& file, int document, LoadResul
       return;
     }
     core::SourceMark mark;
+    std::string message = "YAML syntax error: " + error.msg;
     if (!error.mark.is_null()) {
       mark = {error.mark.line + 1 + offset, error.mark.column + 1};
+      if (error.mark.line + 1 >= chunk.lines && error.msg == "illegal document indicator in scalar") {
+        message = "YAML syntax error: unterminated quoted scalar (the document ends inside it)";
+      }
     }
-    result.diagnostics.push_back(input_diagnostic(file, mark, "KH001", "YAML syntax error: " + error.msg));
+    result.diagnostics.push_back(input_diagnostic(file, mark, "KH001", std::move(message)));
     return;
   }
   Node root = builder.take_root();
@@ -570,8 +600,14 @@ has_manifest_extension(const fs::path& path)
 }
 
 void
-load_file(const std::string& path, LoadResult& result, const LoadOptions& options)
+load_file(const std::string& path, LoadResult& result, const LoadOptions& options, std::set<fs::path>& seen)
 {
+  // A file reached twice (a symlink, or a path given twice) is read once.
+  std::error_code ec;
+  const fs::path canonical = fs::weakly_canonical(path, ec);
+  if (!ec && !seen.insert(canonical).second) {
+    return;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     result.input_errors.push_back(path + ": cannot read file: " + std::strerror(errno));
@@ -623,6 +659,7 @@ LoadResult
 load_paths(const std::vector<std::string>& paths, const LoadOptions& options)
 {
   LoadResult result;
+  std::set<fs::path> seen;
   for (const std::string& path : paths) {
     if (path == "-") {
       std::string text((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
@@ -636,7 +673,7 @@ load_paths(const std::vector<std::string>& paths, const LoadOptions& options)
       continue;
     }
     if (!fs::is_directory(status)) {
-      load_file(path, result, options);
+      load_file(path, result, options, seen);
       continue;
     }
     std::vector<std::string> found;
@@ -651,7 +688,7 @@ load_paths(const std::vector<std::string>& paths, const LoadOptions& options)
     }
     std::sort(found.begin(), found.end());
     for (const std::string& file : found) {
-      load_file(file, result, options);
+      load_file(file, result, options, seen);
     }
   }
   return result;

@@ -36,7 +36,7 @@ duration()
   return [](const Node& node, const std::string& path, Context& ctx) {
     if (!util::parse_go_duration(node.value)) {
       ctx.error("KH350", path, node.mark,
-                ctx.object().friendly() + " " + path + ": " + util::quote(node.value)
+                ctx.object().friendly() + ": " + util::quote(node.value)
                   + " is not a duration (examples: 500ms, 30s, 1m30s)");
     }
   };
@@ -101,7 +101,7 @@ route_rules()
       const Node& host = node.items[i];
       if (auto problem = host_problem(host.value)) {
         ctx.warning("KH344", index_path(path, i), host.mark,
-                    ctx.object().friendly() + " " + index_path(path, i) + ": host " + util::quote(host.value) + " "
+                    ctx.object().friendly() + ": host " + util::quote(host.value) + " "
                       + *problem + " (matching is exact and case-sensitive)");
       }
     }
@@ -128,7 +128,7 @@ check_rate(const Node& rate, const std::string& path, Context& ctx)
   const auto second = std::chrono::seconds(1);
   if (*g < second || *g % second != std::chrono::nanoseconds(0)) {
     ctx.error("KH351", path + ".granularity", granularity->mark,
-              ctx.object().friendly() + " " + path + ".granularity: " + util::quote(granularity->value)
+              ctx.object().friendly() + ": " + util::quote(granularity->value)
                 + " must be a whole number of seconds >= 1s");
     return;
   }
@@ -136,7 +136,7 @@ check_rate(const Node& rate, const std::string& path, Context& ctx)
     const auto w = util::parse_go_duration(window->value);
     if (w && *w < *g) {
       ctx.warning("KH351", path + ".window", window->mark,
-                  ctx.object().friendly() + " " + path + ".window: " + util::quote(window->value)
+                  ctx.object().friendly() + ": window " + util::quote(window->value)
                     + " is shorter than the granularity " + util::quote(granularity->value)
                     + "; the rate is computed over a single bucket");
     }
@@ -239,7 +239,7 @@ http_scaled_object_kind()
       for (size_t i = 0; i < node.items.size(); ++i) {
         if (auto problem = host_problem(node.items[i].value)) {
           ctx.warning("KH344", index_path(path, i), node.items[i].mark,
-                      ctx.object().friendly() + " " + index_path(path, i) + ": host "
+                      ctx.object().friendly() + ": host "
                         + util::quote(node.items[i].value) + " " + *problem
                         + " (matching is exact and case-sensitive)");
         }
