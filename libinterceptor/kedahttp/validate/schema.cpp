@@ -3,6 +3,7 @@
 #include <kedahttp/util/strings.hpp>
 #include <kedahttp/validate/options.hpp>
 
+#include <algorithm>
 #include <set>
 
 namespace kedahttp::validate {
@@ -255,6 +256,46 @@ enum_list(const std::vector<std::string>& values)
   return out;
 }
 
+// Edit distance, case-insensitive: "concurency" -> "concurrency", "hostName" -> "hostname".
+size_t
+edit_distance(std::string_view a, std::string_view b)
+{
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) {
+    row[j] = j;
+  }
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t above = row[j];
+      const bool same = util::to_lower(a.substr(i - 1, 1)) == util::to_lower(b.substr(j - 1, 1));
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (same ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// The known field an unknown key was most likely meant to be, if any is close.
+const Field*
+nearest_field(const Schema& schema, std::string_view key, bool experimental)
+{
+  const Field* best = nullptr;
+  size_t best_distance = key.size() <= 4 ? 1 : 2;
+  for (const Field& candidate : schema.fields) {
+    if (candidate.experimental_only && !experimental) {
+      continue;
+    }
+    const size_t distance = edit_distance(key, candidate.name);
+    if (distance <= best_distance && (!best || distance < edit_distance(key, best->name))) {
+      best = &candidate;
+      best_distance = distance;
+    }
+  }
+  return best;
+}
+
 void
 check_object(const Node& node, const Schema& schema, const std::string& path, Context& ctx)
 {
@@ -286,14 +327,8 @@ check_object(const Node& node, const Schema& schema, const std::string& path, Co
     std::string message = "strict decoding error: unknown field " + util::quote(child_path);
     if (field) {
       message += " (field exists only in the Gateway API experimental channel)";
-    } else {
-      const std::string lower = util::to_lower(entry.key);
-      for (const Field& candidate : schema.fields) {
-        if (util::to_lower(candidate.name) == lower) {
-          message += " (did you mean " + util::quote(candidate.name) + "?)";
-          break;
-        }
-      }
+    } else if (const Field* near = nearest_field(schema, entry.key, experimental)) {
+      message += " (did you mean " + util::quote(near->name) + "?)";
     }
     ctx.report(ctx.options().allow_unknown_fields ? core::Severity::warning : core::Severity::error, "KH005",
                child_path, entry.key_mark, std::move(message));

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that are missing, builds Release into build/ and
+# runs the whole suite (unit tests, CLI golden cases, layering and docs checks).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+ctest --test-dir build --output-on-failure -j2
