@@ -14,6 +14,7 @@ main(int argc, char** argv)
   app.footer("Run 'kedahttp COMMAND --help' for the flags of a command.");
 
   const auto run_validate = kedahttp::app::add_validate(app);
+  const auto run_gen = kedahttp::app::add_gen(app);
 
   try {
     app.parse(argc, argv);
@@ -32,6 +33,9 @@ main(int argc, char** argv)
   try {
     if (app.got_subcommand("validate")) {
       return run_validate();
+    }
+    if (app.got_subcommand("gen")) {
+      return run_gen();
     }
   } catch (const std::exception& e) {
     std::cerr << "kedahttp: error: " << e.what() << "\n";

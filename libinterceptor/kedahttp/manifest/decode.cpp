@@ -365,6 +365,11 @@ decode_ingress(const Object& object, const std::string& default_namespace)
     }
     ingress.rules.push_back(std::move(rule));
   }
+  for (const Node& tls : at(spec, "tls").items) {
+    if (const Node* secret = tls.find("secretName"); secret && secret->is_scalar()) {
+      ingress.tls_secrets.push_back(secret->value);
+    }
+  }
   // Controller annotations that rewrite the request before it reaches the interceptor.
   const Node& annotations = at(at(object.root, "metadata"), "annotations");
   for (const Entry& entry : annotations.entries) {

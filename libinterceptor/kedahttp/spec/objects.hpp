@@ -188,6 +188,7 @@ struct Ingress {
     Where where;
   };
   std::vector<Rule> rules;
+  std::vector<std::string> tls_secrets;
   std::vector<Rewrite> rewrites; // from well-known controller annotations
 };
 

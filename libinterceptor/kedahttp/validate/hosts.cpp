@@ -5,15 +5,32 @@ namespace kedahttp::validate {
 std::string
 strip_port(std::string_view host)
 {
-  if (!host.empty() && host.front() == '[') {
-    const size_t close = host.find(']');
-    return std::string(close == std::string_view::npos ? host : host.substr(0, close + 1));
-  }
+  // Go's net.SplitHostPort; on any error the interceptor keeps the host as it is.
   const size_t colon = host.rfind(':');
-  if (colon != std::string_view::npos && host.find(':') == colon) {
-    return std::string(host.substr(0, colon));
+  if (colon == std::string_view::npos) {
+    return std::string(host); // no port
   }
-  return std::string(host);
+  std::string_view name;
+  size_t open_from = 0;  // no '[' may appear from here on
+  size_t close_from = 0; // no ']' may appear from here on
+  if (host.front() == '[') {
+    const size_t close = host.find(']');
+    if (close == std::string_view::npos || close + 1 != colon) {
+      return std::string(host); // missing ']', missing port or too many colons
+    }
+    name = host.substr(1, close - 1);
+    open_from = 1;
+    close_from = close + 1;
+  } else {
+    name = host.substr(0, colon);
+    if (name.find(':') != std::string_view::npos) {
+      return std::string(host); // too many colons: an IPv6 literal without brackets
+    }
+  }
+  if (host.find('[', open_from) != std::string_view::npos || host.find(']', close_from) != std::string_view::npos) {
+    return std::string(host);
+  }
+  return std::string(name);
 }
 
 bool
@@ -40,13 +57,23 @@ interceptor_covers(std::string_view pattern, std::string_view host)
 }
 
 bool
-route_wildcard_contains(std::string_view wildcard, std::string_view host)
+route_wildcard_contains(std::string_view wildcard, std::string_view host, bool single_label)
 {
-  if (!is_wildcard(wildcard) || is_wildcard(host)) {
+  if (!is_wildcard(wildcard)) {
     return false;
   }
-  const std::string_view dot_suffix = wildcard.substr(1);
-  return host.size() > dot_suffix.size() && host.ends_with(dot_suffix);
+  const std::string_view dot_suffix = wildcard.substr(1); // ".a.com"
+  if (is_wildcard(host)) {
+    // "*.x.a.com" is inside "*.a.com" for suffix matching; an Ingress wildcard
+    // never reaches two labels down.
+    const std::string_view rest = host.substr(1);
+    return !single_label && rest.size() > dot_suffix.size() && rest.ends_with(dot_suffix);
+  }
+  if (host.size() <= dot_suffix.size() || !host.ends_with(dot_suffix)) {
+    return false;
+  }
+  const std::string_view head = host.substr(0, host.size() - dot_suffix.size());
+  return !single_label || head.find('.') == std::string_view::npos;
 }
 
 namespace {

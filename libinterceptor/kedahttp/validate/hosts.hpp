@@ -9,7 +9,9 @@
 
 namespace kedahttp::validate {
 
-// "app.example.com:8080" -> "app.example.com"; IPv6 literals keep their brackets.
+// The interceptor's StripPort (Go's net.SplitHostPort, host kept when that fails):
+// "app.example.com:8080" -> "app.example.com", "[::1]:8080" -> "::1", while
+// "[::1]" (no port) and "::1" (too many colons) are returned unchanged.
 std::string strip_port(std::string_view host);
 
 bool is_wildcard(std::string_view host);
@@ -18,8 +20,12 @@ bool is_wildcard(std::string_view host);
 // `host` may itself be a wildcard ("*.a.com" is covered by "*.a.com" and "*.com").
 bool interceptor_covers(std::string_view pattern, std::string_view host);
 
-// Does route wildcard `wildcard` ("*.a.com") include the exact host `host`?
-bool route_wildcard_contains(std::string_view wildcard, std::string_view host);
+// Does route wildcard `wildcard` ("*.a.com") send the requests for `host`?
+// `host` is an exact host ("x.a.com") or a narrower wildcard ("*.x.a.com").
+// `single_label`: Ingress semantics, where "*.a.com" covers exactly one extra
+// label ("x.a.com", not "y.x.a.com" and no wildcard); Gateway API and Istio
+// match any depth.
+bool route_wildcard_contains(std::string_view wildcard, std::string_view host, bool single_label = false);
 
 // Does InterceptorRoute path prefix `prefix` match request path `path` segment-wise?
 // Leading and trailing '/' are ignored: "/api" matches "/api" and "/api/x", not "/apix".

@@ -42,6 +42,30 @@ const char* const k_wildcard_msg =
   "of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character (e.g. "
   "'*.example.com', regex used for validation is '\\*\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
 
+const char* const k_label_value_msg =
+  "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start "
+  "and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation "
+  "is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
+const char* const k_qualified_name_msg =
+  "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character "
+  "(e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is "
+  "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+
+// [A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?, the name part of label keys and label values.
+bool
+qualified_chars_ok(std::string_view s)
+{
+  if (s.empty() || !alnum(s.front()) || !alnum(s.back())) {
+    return false;
+  }
+  for (char c : s) {
+    if (!alnum(c) && c != '-' && c != '_' && c != '.') {
+      return false;
+    }
+  }
+  return true;
+}
+
 std::string
 too_long(size_t max)
 {
@@ -167,6 +191,7 @@ wildcard_dns1123_subdomain_error(std::string_view s)
 std::optional<std::string>
 iana_svc_name_error(std::string_view s)
 {
+  // The first of IsValidPortName's messages, in its order.
   if (s.size() > 15) {
     return too_long(15);
   }
@@ -177,13 +202,16 @@ iana_svc_name_error(std::string_view s)
     }
     letter = letter || (c >= 'a' && c <= 'z');
   }
-  if (s.find("--") != std::string_view::npos) {
-    return std::string("must not contain consecutive hyphens");
+  if (s.empty()) {
+    return std::string("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)");
   }
   if (!letter) {
     return std::string("must contain at least one letter (a-z)");
   }
-  if (s.empty() || s.front() == '-' || s.back() == '-') {
+  if (s.find("--") != std::string_view::npos) {
+    return std::string("must not contain consecutive hyphens");
+  }
+  if (s.front() == '-' || s.back() == '-') {
     return std::string("must not begin or end with a hyphen");
   }
   return std::nullopt;
@@ -198,13 +226,8 @@ label_value_error(std::string_view s)
   if (s.size() > 63) {
     return too_long(63);
   }
-  bool ok = alnum(s.front()) && alnum(s.back());
-  for (char c : s) {
-    ok = ok && (alnum(c) || c == '-' || c == '_' || c == '.');
-  }
-  if (!ok) {
-    return std::string("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' "
-                       "or '.', and must start and end with an alphanumeric character");
+  if (!qualified_chars_ok(s)) {
+    return std::string(k_label_value_msg);
   }
   return std::nullopt;
 }
@@ -215,6 +238,10 @@ qualified_name_error(std::string_view s)
   std::string_view name = s;
   const size_t slash = s.find('/');
   if (slash != std::string_view::npos) {
+    if (s.find('/', slash + 1) != std::string_view::npos) {
+      return "a qualified name " + std::string(k_qualified_name_msg)
+             + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')";
+    }
     const std::string_view prefix = s.substr(0, slash);
     name = s.substr(slash + 1);
     if (prefix.empty()) {
@@ -230,13 +257,8 @@ qualified_name_error(std::string_view s)
   if (name.size() > 63) {
     return "name part " + too_long(63);
   }
-  bool ok = alnum(name.front()) && alnum(name.back());
-  for (char c : name) {
-    ok = ok && (alnum(c) || c == '-' || c == '_' || c == '.');
-  }
-  if (!ok) {
-    return std::string("name part must consist of alphanumeric characters, '-', '_' or '.', and must start and "
-                       "end with an alphanumeric character");
+  if (!qualified_chars_ok(name)) {
+    return "name part " + std::string(k_qualified_name_msg);
   }
   return std::nullopt;
 }

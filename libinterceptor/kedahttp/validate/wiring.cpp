@@ -124,27 +124,33 @@ private:
     }
     for (const spec::InterceptorRoute& ir : m_inv.interceptor_routes) {
       for (const spec::RouteRule& rule : ir.rules) {
-        IrRule entry{&ir.meta, {}, {}};
-        for (const auto& host : rule.hosts) {
-          if (host.value.empty() || host.value == "*") {
-            entry.hosts.clear(); // a catch-all host makes the whole rule a catch-all
-            break;
-          }
-          entry.hosts.push_back(strip_port(host.value));
-        }
+        IrRule entry{&ir.meta, patterns(rule.hosts), {}};
         for (const auto& path : rule.paths) {
           entry.paths.push_back(path.value);
         }
         m_inv.ir_rules.push_back(std::move(entry));
       }
     }
+    // An HTTPScaledObject is routed as an InterceptorRoute with exactly one rule.
     for (const spec::HTTPScaledObject& hso : m_inv.scaled_objects) {
-      IrRule entry{&hso.meta, {}, hso.path_prefixes};
-      for (const auto& host : hso.hosts) {
-        entry.hosts.push_back(strip_port(host.value));
-      }
-      m_inv.ir_rules.push_back(std::move(entry));
+      m_inv.ir_rules.push_back(IrRule{&hso.meta, patterns(hso.hosts), hso.path_prefixes});
     }
+  }
+
+  // The host patterns of one rule as the interceptor keys them: port stripped,
+  // and empty (catch-all) as soon as one host is "*" or "" after stripping
+  // (":8080" and "*:8080" are catch-alls too).
+  static std::vector<std::string> patterns(const std::vector<Located<std::string>>& hosts)
+  {
+    std::vector<std::string> out;
+    for (const auto& host : hosts) {
+      std::string pattern = strip_port(host.value);
+      if (pattern.empty() || pattern == "*") {
+        return {};
+      }
+      out.push_back(std::move(pattern));
+    }
+    return out;
   }
 
   // The InterceptorRoute whose target is Service ns/name, if any.
@@ -348,6 +354,10 @@ private:
                  "Service " + bridge->meta.ns + "/" + bridge->meta.name + " (ExternalName) used as interceptor bridge "
                    + "points to " + util::quote(target) + ", not " + fqdn);
         }
+        // A bridge straight to the workload behind an InterceptorRoute skips the interceptor.
+        if (const auto service = cluster_service(target)) {
+          direct_to_target(ingress.meta, backend.where, host_list(hosts), service->first, service->second);
+        }
         return false;
       }
       if (target != fqdn && m_reported_bridges.insert(bridge).second) {
@@ -369,11 +379,31 @@ private:
     return false;
   }
 
+  // The namespace and name of the Service a cluster DNS name points to
+  // ("name.ns", "name.ns.svc" or "name.ns.svc.<cluster domain>"), if it is one.
+  std::optional<std::pair<std::string, std::string>> cluster_service(const std::string& target) const
+  {
+    std::string head = target;
+    for (const std::string suffix : {".svc." + m_options.cluster_domain, std::string(".svc")}) {
+      if (head.size() > suffix.size() && head.ends_with(suffix)) {
+        head.resize(head.size() - suffix.size());
+        break;
+      }
+    }
+    const size_t dot = head.find('.');
+    if (dot == std::string::npos || dot == 0 || dot + 1 == head.size() || head.find('.', dot + 1) != std::string::npos) {
+      return std::nullopt;
+    }
+    return std::make_pair(head.substr(dot + 1), head.substr(0, dot));
+  }
+
   void check_bridge_port(const spec::Ingress& ingress, const spec::IngressBackend& backend, const spec::Service& bridge)
   {
     const std::string prefix = friendly(ingress.meta) + ": port ";
     if (backend.port_number) {
-      if (*backend.port_number != m_options.interceptor_port) {
+      if (*backend.port_number == m_options.interceptor_tls_port) {
+        check_port(ingress.meta, backend.where, backend.port_number); // KH311, as without a bridge
+      } else if (*backend.port_number != m_options.interceptor_port) {
         report(Severity::error, "KH323", ingress.meta, backend.where,
                prefix + std::to_string(*backend.port_number) + " is not "
                  + std::to_string(m_options.interceptor_port) + ", the interceptor proxy port");
@@ -382,7 +412,9 @@ private:
     }
     for (const spec::ServicePort& port : bridge.ports) {
       if (port.name == backend.port_name) {
-        if (port.port != m_options.interceptor_port) {
+        if (port.port == m_options.interceptor_tls_port) {
+          check_port(ingress.meta, backend.where, port.port); // KH311, as without a bridge
+        } else if (port.port != m_options.interceptor_port) {
           report(Severity::error, "KH323", ingress.meta, backend.where,
                  prefix + util::quote(backend.port_name) + " of ExternalName Service " + bridge.meta.name + " is "
                    + std::to_string(port.port) + ", not " + std::to_string(m_options.interceptor_port));
@@ -446,6 +478,11 @@ private:
   {
     const std::string hosts = host_list(vs.hosts);
     const std::string fqdn = m_options.interceptor_fqdn();
+    // A gateway-bound VirtualService with host "*" takes every host.
+    bool all_hosts = vs.hosts.empty();
+    for (const auto& host : vs.hosts) {
+      all_hosts = all_hosts || host.value == "*";
+    }
     for (const spec::VirtualService::HttpRoute& route : vs.http) {
       int64_t interceptor_weight = 0;
       int64_t other_weight = 0;
@@ -494,8 +531,8 @@ private:
           paths.push_back({uri.type == "exact" ? "Exact" : "PathPrefix", uri.value, uri.where});
         }
       }
-      const bool any_uri = route.uris.empty();
-      add_traffic(vs.meta, vs.hosts, vs.hosts.empty(), paths, route.rewrites, route.where, any_uri);
+      // Regex uris were left out above; the exact and prefix ones are checked.
+      add_traffic(vs.meta, vs.hosts, all_hosts, paths, route.rewrites, route.where, true);
     }
   }
 
@@ -550,6 +587,9 @@ private:
       for (const auto& to : grant.to) {
         if (to.group.empty() && to.kind == "Service" && !to.name) {
           for (const auto& from : grant.from) {
+            if (from.group != k_gateway_group || from.kind != "HTTPRoute") {
+              continue; // only HTTPRoutes are in question here
+            }
             report(Severity::warning, "KH305", grant.meta, to.where,
                    name + " allows HTTPRoutes from " + util::quote(from.ns) + " to every Service in "
                      + util::quote(grant.meta.ns) + "; set to[].name: " + m_options.interceptor_service);
@@ -665,10 +705,15 @@ private:
     if (!m_inv.has_interceptor_routes() && !m_options.require_interceptorroutes) {
       return;
     }
-    std::vector<std::string> route_hosts;
+    struct RouteHost {
+      std::string host;
+      bool single_label; // an Ingress wildcard covers one label only
+    };
+    std::vector<RouteHost> route_hosts;
     bool any_all_hosts = false;
     for (const InterceptorTraffic& traffic : m_traffic) {
       const spec::ObjectMeta& route = *traffic.route;
+      const bool single_label = route.kind == "Ingress";
       if (traffic.all_hosts) {
         any_all_hosts = true;
         if (!ir_catch_all()) {
@@ -680,7 +725,7 @@ private:
         continue;
       }
       for (const auto& host : traffic.hosts) {
-        route_hosts.push_back(host.value);
+        route_hosts.push_back({host.value, single_label});
         const auto rules = rules_for(host.value);
         if (!rules.empty()) {
           check_paths(traffic, host.value, rules);
@@ -690,7 +735,7 @@ private:
           std::vector<std::string> partial;
           for (const IrRule& rule : m_inv.ir_rules) {
             for (const std::string& pattern : rule.hosts) {
-              if (route_wildcard_contains(host.value, pattern)) {
+              if (route_wildcard_contains(host.value, pattern, single_label)) {
                 partial.push_back(pattern);
               }
             }
@@ -720,9 +765,9 @@ private:
             continue;
           }
           bool referenced = false;
-          for (const std::string& route_host : route_hosts) {
-            referenced = referenced || interceptor_covers(pattern, route_host)
-                         || route_wildcard_contains(route_host, pattern) || route_host == pattern;
+          for (const RouteHost& route_host : route_hosts) {
+            referenced = referenced || interceptor_covers(pattern, route_host.host)
+                         || route_wildcard_contains(route_host.host, pattern, route_host.single_label);
           }
           if (!referenced) {
             report(Severity::info, "KH343", ir.meta, host.where,

@@ -4,13 +4,27 @@
 
 #include <kedahttp/util/duration.hpp>
 #include <kedahttp/util/strings.hpp>
+#include <kedahttp/validate/hosts.hpp>
 #include <kedahttp/validate/kinds.hpp>
+#include <kedahttp/validate/options.hpp>
 
 namespace kedahttp::validate {
 
 namespace {
 
 using manifest::Node;
+
+// "InterceptorRoute ns/name" with --default-namespace filled in, as the
+// cross-object findings (KH343) print the same object.
+std::string
+friendly(const Context& ctx)
+{
+  core::ObjectRef ref = ctx.object();
+  if (ref.ns.empty()) {
+    ref.ns = ctx.options().default_namespace;
+  }
+  return ref.friendly();
+}
 
 void
 cel(Context& ctx, const std::string& path, const Node& node, const std::string& message)
@@ -36,35 +50,34 @@ duration()
   return [](const Node& node, const std::string& path, Context& ctx) {
     if (!util::parse_go_duration(node.value)) {
       ctx.error("KH350", path, node.mark,
-                ctx.object().friendly() + ": " + util::quote(node.value)
+                friendly(ctx) + ": " + util::quote(node.value)
                   + " is not a duration (examples: 500ms, 30s, 1m30s)");
     }
   };
 }
 
-// Why a host can never equal a request's Host header, or nothing.
+// Why a host can never equal a request's Host header, or nothing. "" and "*"
+// are the interceptor's catch-alls; a port is stripped before matching.
 std::optional<std::string>
-host_problem(const std::string& host)
+host_problem(const std::string& written)
 {
-  if (host.empty()) {
-    return "is empty";
+  const std::string host = strip_port(written);
+  if (host.empty() || host == "*") {
+    return std::nullopt;
   }
-  if (host.find("://") != std::string::npos) {
+  if (written.find("://") != std::string::npos) {
     return "contains a scheme";
   }
-  if (host.find('/') != std::string::npos) {
+  if (written.find('/') != std::string::npos) {
     return "contains a path";
   }
-  for (char c : host) {
+  for (char c : written) {
     if (c == ' ' || c == '\t') {
       return "contains whitespace";
     }
     if (c >= 'A' && c <= 'Z') {
       return "contains uppercase letters";
     }
-  }
-  if (host == "*") {
-    return std::nullopt;
   }
   const size_t star = host.find('*');
   if (star != std::string::npos && (star != 0 || host.size() < 3 || host[1] != '.'
@@ -101,7 +114,7 @@ route_rules()
       const Node& host = node.items[i];
       if (auto problem = host_problem(host.value)) {
         ctx.warning("KH344", index_path(path, i), host.mark,
-                    ctx.object().friendly() + ": host " + util::quote(host.value) + " "
+                    friendly(ctx) + ": host " + util::quote(host.value) + " "
                       + *problem + " (matching is exact and case-sensitive)");
       }
     }
@@ -128,7 +141,7 @@ check_rate(const Node& rate, const std::string& path, Context& ctx)
   const auto second = std::chrono::seconds(1);
   if (*g < second || *g % second != std::chrono::nanoseconds(0)) {
     ctx.error("KH351", path + ".granularity", granularity->mark,
-              ctx.object().friendly() + ": " + util::quote(granularity->value)
+              friendly(ctx) + ": " + util::quote(granularity->value)
                 + " must be a whole number of seconds >= 1s");
     return;
   }
@@ -136,7 +149,7 @@ check_rate(const Node& rate, const std::string& path, Context& ctx)
     const auto w = util::parse_go_duration(window->value);
     if (w && *w < *g) {
       ctx.warning("KH351", path + ".window", window->mark,
-                  ctx.object().friendly() + ": window " + util::quote(window->value)
+                  friendly(ctx) + ": window " + util::quote(window->value)
                     + " is shorter than the granularity " + util::quote(granularity->value)
                     + "; the rate is computed over a single bucket");
     }
@@ -239,7 +252,7 @@ http_scaled_object_kind()
       for (size_t i = 0; i < node.items.size(); ++i) {
         if (auto problem = host_problem(node.items[i].value)) {
           ctx.warning("KH344", index_path(path, i), node.items[i].mark,
-                      ctx.object().friendly() + ": host "
+                      friendly(ctx) + ": host "
                         + util::quote(node.items[i].value) + " " + *problem
                         + " (matching is exact and case-sensitive)");
         }
