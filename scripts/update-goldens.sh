@@ -13,6 +13,7 @@ for dir in "${cases[@]}"; do
     if [ -f stdin ]; then "$kedahttp" "${args[@]}" < stdin > expected.stdout 2> stderr.tmp
     else "$kedahttp" "${args[@]}" < /dev/null > expected.stdout 2> stderr.tmp; fi
     echo $? > expected.rc
+    if [ -d out ]; then rm -rf expected.out && mv out expected.out; fi
     if [ -s stderr.tmp ] || [ -f expected.stderr ]; then mv stderr.tmp expected.stderr; else rm -f stderr.tmp; fi
     echo "updated $dir (rc $(cat expected.rc))" )
 done

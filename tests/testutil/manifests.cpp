@@ -45,3 +45,52 @@ clean(const validate::Result& result)
 }
 
 } // namespace kedahttp::testutil
+
+#include <kedahttp/util/strings.hpp>
+
+#include <map>
+
+namespace kedahttp::testutil {
+
+std::string
+canonical(const manifest::Node& node)
+{
+  switch (node.type) {
+  case manifest::NodeType::null: return "null";
+  case manifest::NodeType::scalar:
+    return std::string(node.json_type()) + ":" + util::quote(node.value);
+  case manifest::NodeType::sequence: {
+    std::string out = "[";
+    for (const manifest::Node& item : node.items) {
+      out += canonical(item) + ",";
+    }
+    return out + "]";
+  }
+  case manifest::NodeType::mapping: {
+    std::map<std::string, std::string> sorted;
+    for (const manifest::Entry& entry : node.entries) {
+      sorted[entry.key] = canonical(entry.value);
+    }
+    std::string out = "{";
+    for (const auto& [key, value] : sorted) {
+      out += util::quote(key) + ":" + value + ",";
+    }
+    return out + "}";
+  }
+  }
+  return "";
+}
+
+std::vector<std::string>
+canonical_objects(std::string_view yaml)
+{
+  manifest::LoadResult input;
+  manifest::load_text(yaml, "canonical.yaml", input);
+  std::vector<std::string> out;
+  for (const manifest::Object& object : input.objects) {
+    out.push_back(canonical(object.root));
+  }
+  return out;
+}
+
+} // namespace kedahttp::testutil

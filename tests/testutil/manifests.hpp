@@ -23,3 +23,13 @@ std::string describe(const validate::Result& result);
 bool clean(const validate::Result& result);
 
 } // namespace kedahttp::testutil
+
+namespace kedahttp::testutil {
+
+// The document as JSON-ish text with sorted keys: equal for trees a YAML parser reads the same.
+std::string canonical(const manifest::Node& node);
+
+// Every object in `yaml`, canonical, in order.
+std::vector<std::string> canonical_objects(std::string_view yaml);
+
+} // namespace kedahttp::testutil

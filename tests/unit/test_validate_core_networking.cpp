@@ -165,14 +165,17 @@ TEST_CASE("Ingress: the kubernetes website examples are valid")
                           "  - host: first.bar.com\n"
                           "    http:\n"
                           "      paths:\n"
-                          "      - {pathType: Prefix, path: /, backend: {service: {name: service1, port: {number: 80}}}}\n"
+                          "      - {pathType: Prefix, path: /,\n"
+                          "         backend: {service: {name: service1, port: {number: 80}}}}\n"
                           "  - host: second.bar.com\n"
                           "    http:\n"
                           "      paths:\n"
-                          "      - {pathType: Prefix, path: /, backend: {service: {name: service2, port: {number: 80}}}}\n"
+                          "      - {pathType: Prefix, path: /,\n"
+                          "         backend: {service: {name: service2, port: {number: 80}}}}\n"
                           "  - http:\n"
                           "      paths:\n"
-                          "      - {pathType: Prefix, path: /, backend: {service: {name: service3, port: {number: 80}}}}\n"));
+                          "      - {pathType: Prefix, path: /,\n"
+                          "         backend: {service: {name: service3, port: {number: 80}}}}\n"));
   }
   SECTION("only a defaultBackend, no rules")
   {
@@ -185,8 +188,10 @@ TEST_CASE("Ingress: the kubernetes website examples are valid")
                           "  - host: foo.bar.com\n"
                           "    http:\n"
                           "      paths:\n"
-                          "      - {path: /foo, pathType: Prefix, backend: {service: {name: service1, port: {number: 4200}}}}\n"
-                          "      - {path: /bar, pathType: Exact, backend: {service: {name: service2, port: {name: http}}}}\n"));
+                          "      - {path: /foo, pathType: Prefix,\n"
+                          "         backend: {service: {name: service1, port: {number: 4200}}}}\n"
+                          "      - {path: /bar, pathType: Exact,\n"
+                          "         backend: {service: {name: service2, port: {name: http}}}}\n"));
   }
 }
 
@@ -208,7 +213,8 @@ TEST_CASE("Ingress: pathType is required and has no default in networking/v1")
   SECTION("pathType is case-sensitive")
   {
     require_single(one_path(service_backend_path("/foo", "prefix")), "KH201", k_path + ".pathType",
-                   "Unsupported value: \"prefix\": supported values: \"Exact\", \"ImplementationSpecific\", \"Prefix\"");
+                   "Unsupported value: \"prefix\": supported values: \"Exact\", \"ImplementationSpecific\", "
+                   "\"Prefix\"");
   }
 }
 
@@ -312,8 +318,8 @@ TEST_CASE("Ingress: TLS hosts and secret names")
   {
     require_single(ingress("  tls:\n  - hosts: [a.example.com]\n    secretName: My_Secret\n" + rules), "KH104",
                    "spec.tls[0].secretName",
-                   "Invalid value: \"My_Secret\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric "
-                   "characters, '-' or '.', and must start and end with an alphanumeric character (e.g. "
+                   "Invalid value: \"My_Secret\": a lowercase RFC 1123 subdomain must consist of lower case "
+                   "alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. "
                    "'example.com', regex used for validation is "
                    "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')");
   }
@@ -325,8 +331,8 @@ TEST_CASE("Ingress: a backend is exactly one of service or resource")
 {
   SECTION("both")
   {
-    require_single(with_backend("{service: {name: app, port: {number: 80}}, resource: {kind: Bucket, name: b}}"), "KH204",
-                   k_backend, "Invalid value: \"\": cannot set both resource and service backends");
+    require_single(with_backend("{service: {name: app, port: {number: 80}}, resource: {kind: Bucket, name: b}}"),
+                   "KH204", k_backend, "Invalid value: \"\": cannot set both resource and service backends");
   }
   SECTION("neither")
   {
@@ -362,7 +368,8 @@ TEST_CASE("Ingress: service backends")
   SECTION("port name is an IANA service name")
   {
     require_clean(with_backend("{service: {name: app, port: {name: http-alt}}}"));
-    require_single(with_backend("{service: {name: app, port: {name: HTTP}}}"), "KH204", k_backend + ".service.port.name",
+    require_single(with_backend("{service: {name: app, port: {name: HTTP}}}"), "KH204",
+                   k_backend + ".service.port.name",
                    "Invalid value: \"HTTP\": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)");
   }
   SECTION("service name is required and a DNS-1035 label")
@@ -437,7 +444,8 @@ TEST_CASE("Ingress: rules or a defaultBackend, and paths in every http rule")
 
 TEST_CASE("Ingress: the ingress-class annotation must match ingressClassName")
 {
-  const std::string body = "spec:\n  ingressClassName: nginx\n  defaultBackend: {service: {name: a, port: {number: 80}}}\n";
+  const std::string body =
+    "spec:\n  ingressClassName: nginx\n  defaultBackend: {service: {name: a, port: {number: 80}}}\n";
   const std::string head = "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: app\n  annotations:\n";
   require_clean(head + "    kubernetes.io/ingress.class: nginx\n" + body);
   require_single(head + "    kubernetes.io/ingress.class: traefik\n" + body, "KH206",
@@ -476,7 +484,8 @@ TEST_CASE("Ingress: unknown fields and wrong types come from the structural sche
   }
   SECTION("a misspelt field gets a hint")
   {
-    const Result result = validate_yaml(one_path("{path: /, pathtype: Prefix, backend: {service: {name: a, port: {number: 80}}}}"));
+    const Result result =
+      validate_yaml(one_path("{path: /, pathtype: Prefix, backend: {service: {name: a, port: {number: 80}}}}"));
     INFO(describe(result));
     const auto unknown = kedahttp::testutil::findings(result, "KH005");
     REQUIRE(unknown.size() == 1);
@@ -655,7 +664,7 @@ TEST_CASE("Service: type-dependent fields")
   const std::string ports = "  ports:\n  - {port: 80}\n";
   SECTION("type is one of the four Service types")
   {
-    require_single(service("  type: Externalname\n  externalName: a.b\n"), "KH103", "spec.type",
+    require_single(service("  type: Externalname\n  externalName: a.b\n" + ports), "KH103", "spec.type",
                    "Unsupported value: \"Externalname\": supported values: \"ClusterIP\", \"ExternalName\", "
                    "\"LoadBalancer\", \"NodePort\"");
   }
@@ -684,7 +693,9 @@ TEST_CASE("Service: type-dependent fields")
   {
     require_single(service(ports + "  selector: {app: \"-web\"}\n"), "KH104", "spec.selector.app",
                    "Invalid value: \"-web\": a valid label must be an empty string or consist of alphanumeric "
-                   "characters, '-', '_' or '.', and must start and end with an alphanumeric character");
+                   "characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. "
+                   "'MyValue',  or 'my_value',  or '12345', regex used for validation is "
+                   "'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')");
   }
   SECTION("a misspelt field is unknown, with a hint")
   {

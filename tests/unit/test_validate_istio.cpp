@@ -145,9 +145,11 @@ TEST_CASE("VirtualService: Istio's valid examples pass")
                                   "      withoutHeaders:\n        x-debug: {regex: \"*\"}\n"
                                   "      ignoreUriCase: true\n"
                                   "    timeout: 30s\n"
-                                  "    retries: {attempts: 3, perTryTimeout: 10s, retryOn: \"5xx,connect-failure,503\"}\n"
+                                  "    retries:\n"
+                                  "      {attempts: 3, perTryTimeout: 10s, retryOn: \"5xx,connect-failure,503\"}\n"
                                   "    headers:\n"
-                                  "      request:\n        set: {x-forwarded-proto: https}\n        remove: [x-internal]\n"
+                                  "      request:\n        set: {x-forwarded-proto: https}\n"
+                                  "        remove: [x-internal]\n"
                                   "      response:\n        add: {x-served-by: kedahttp}\n"
                                   "    corsPolicy:\n      allowOrigins: [{exact: \"https://example.com\"}]\n"
                                   "      allowMethods: [GET, POST]\n      allowHeaders: [content-type]\n"
@@ -238,7 +240,8 @@ TEST_CASE("VirtualService: a delegate VirtualService has no hosts, gateways, tls
                                 "    - destination: {host: reviews}\n"));
   require_single(virtual_service("  gateways: [istio-system/gw]\n  http:\n  - route:\n    - destination: {host: a}\n"),
                  "KH221", "spec.gateways", "delegate virtual service must have no gateways specified");
-  require_single(virtual_service("  http:\n  - delegate: {name: other}\n"), "KH221", "spec.http[0]",
+  require_single(virtual_service("  http:\n  - delegate: {name: other}\n    route:\n    - destination: {host: a}\n"),
+                 "KH221", "spec.http[0]",
                  "delegate HTTP route cannot contain delegate");
 }
 
@@ -271,8 +274,9 @@ TEST_CASE("VirtualService: each http route has exactly one action")
   }
   SECTION("mirror and mirrors")
   {
-    require_single(with_route("mirror: {host: shadow}\n    mirrors: [{destination: {host: shadow2}}]\n" + k_destination),
-                   "KH221", "spec.http[0]", "HTTP route cannot contain both mirror and mirrors");
+    require_single(
+      with_route("mirror: {host: shadow}\n    mirrors: [{destination: {host: shadow2}}]\n" + k_destination), "KH221",
+      "spec.http[0]", "HTTP route cannot contain both mirror and mirrors");
   }
 }
 
@@ -302,7 +306,8 @@ TEST_CASE("VirtualService: the authority may be rewritten in one place only")
   require_single(with_route("rewrite: {authority: a.internal}\n    headers: {request: {set: {host: b.internal}}}\n"
                             + k_destination),
                  "KH221", "spec.http[0].headers.request.set.host",
-                 "authority header cannot be set multiple times: have \"a.internal\", attempting to set \"b.internal\"");
+                 "authority header cannot be set multiple times: have \"a.internal\", attempting to set "
+                 "\"b.internal\"");
   require_clean(with_route("headers: {request: {set: {host: b.internal}}}\n" + k_destination));
 }
 
@@ -336,7 +341,8 @@ TEST_CASE("VirtualService: match requests")
     require_single(with_route("match: [{uri: {regex: \"\"}}]\n" + k_destination), "KH221", "spec.http[0].match[0].uri",
                    "\"uri\": regex string match should not be empty");
     require_single(with_route("match: [{authority: {regex: \"" + std::string(1025, 'a') + "\"}}]\n" + k_destination),
-                   "KH221", "spec.http[0].match[0].authority", "\"authority\": regex is too large, max length allowed is 1024");
+                   "KH221", "spec.http[0].match[0].authority",
+                   "\"authority\": regex is too large, max length allowed is 1024");
   }
   SECTION("header names are HTTP tokens")
   {
@@ -372,7 +378,8 @@ TEST_CASE("VirtualService: destinations")
   SECTION("destination hosts follow the domain rules, without the IP exception")
   {
     require_single(with_route("route:\n    - destination: {host: my_svc}\n"), "KH222",
-                   "spec.http[0].route[0].destination.host", "domain name \"my_svc\" invalid (label \"my_svc\" invalid)");
+                   "spec.http[0].route[0].destination.host",
+                   "domain name \"my_svc\" invalid (label \"my_svc\" invalid)");
   }
   SECTION("port number 1..65535")
   {
@@ -479,8 +486,10 @@ TEST_CASE("VirtualService: exportTo")
 {
   require_single(with_hosts("[a]") + "  exportTo: [Bad_NS]\n", "KH104", "spec.exportTo[0]",
                  "Invalid value: \"Bad_NS\": only .,*,~, or a valid DNS 1123 label is allowed as exportTo entry");
-  require_single(with_hosts("[a]") + "  exportTo: [\".\", apps]\n", "KH104", "spec.exportTo[1]",
-                 "Invalid value: \"apps\": duplicate entries in exportTo: . and current namespace apps");
+  require_single(with_hosts("[a]") + "  exportTo: [apps, \".\"]\n", "KH104", "spec.exportTo[1]",
+                 "Invalid value: \".\": duplicate entries in exportTo: . and current namespace apps");
+  require_single(with_hosts("[a]") + "  exportTo: [\"*\", apps]\n", "KH104", "spec.exportTo",
+                 "Invalid value: \"*\": cannot have both public (*) and non-public exportTo values for a resource");
 }
 
 TEST_CASE("VirtualService: the CRD schema knows only hosts, gateways, http, tls, tcp and exportTo")
@@ -492,7 +501,7 @@ TEST_CASE("VirtualService: the CRD schema knows only hosts, gateways, http, tls,
   REQUIRE(found.size() == 1);
   CHECK(found[0].code == "KH005");
   CHECK(found[0].path == "spec.host");
-  CHECK(found[0].message == "strict decoding error: unknown field \"spec.host\"");
+  CHECK(found[0].message == "strict decoding error: unknown field \"spec.host\" (did you mean \"hosts\"?)");
 
   const Result typo = validate_yaml(with_route("route:\n    - destination: {host: app}\n      wieght: 5\n"));
   INFO(describe(typo));

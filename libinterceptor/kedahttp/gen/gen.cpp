@@ -321,7 +321,9 @@ interceptor_route(const InterceptorRouteOptions& options)
   if (!options.port_name.empty()) {
     target.add("portName", text(options.port_name));
   }
-  if (!options.hosts.empty() || !options.paths.empty() || !options.headers.empty()) {
+  {
+    // A rule with no hosts, paths or headers is the catch-all; an InterceptorRoute
+    // without any rule would route nothing.
     Node rule = Node::mapping();
     if (!options.hosts.empty()) {
       rule.add("hosts", text_list(options.hosts));
@@ -451,6 +453,24 @@ class FromBuilder
 {
 public:
   FromBuilder(const FromOptions& options, std::vector<std::string>& errors) : m_options(options), m_errors(errors) {}
+
+  // ExternalName Services that bridge to the interceptor: an Ingress using one is already migrated.
+  void note_bridge(const manifest::Object& object)
+  {
+    if (object.ref.kind != "Service" || manifest::api_group(object.ref.api_version) != "") {
+      return;
+    }
+    const spec::Service service = manifest::decode_service(object, interceptor().default_namespace);
+    std::string target = service.external_name.value;
+    if (!target.empty() && target.back() == '.') {
+      target.pop_back();
+    }
+    const std::string short_name = interceptor().interceptor_service + "." + interceptor().interceptor_namespace;
+    if (service.type == "ExternalName"
+        && (target == interceptor().interceptor_fqdn() || target == short_name || target == short_name + ".svc")) {
+      m_bridges.insert(service.meta.ns + "/" + service.meta.name);
+    }
+  }
 
   void add(const manifest::Object& object)
   {
@@ -735,7 +755,8 @@ private:
 
   bool is_interceptor(const std::string& ns, const std::string& service) const
   {
-    return ns == interceptor().interceptor_namespace && service == interceptor().interceptor_service;
+    return (ns == interceptor().interceptor_namespace && service == interceptor().interceptor_service)
+           || m_bridges.count(ns + "/" + service) > 0;
   }
 
   const FromOptions& m_options;
@@ -744,6 +765,7 @@ private:
   std::vector<Node> m_scaling;
   std::vector<std::string> m_route_namespaces;
   std::set<std::string> m_scaled;
+  std::set<std::string> m_bridges; // "ns/name" of ExternalName Services to the interceptor
 };
 
 } // namespace
@@ -752,6 +774,9 @@ std::vector<Node>
 from_objects(const std::vector<manifest::Object>& objects, const FromOptions& options, std::vector<std::string>& errors)
 {
   FromBuilder builder(options, errors);
+  for (const manifest::Object& object : objects) {
+    builder.note_bridge(object);
+  }
   for (const manifest::Object& object : objects) {
     builder.add(object);
   }

@@ -382,7 +382,8 @@ check_external_name(const Node& spec, const std::string& path, Context& ctx)
 {
   if (!cluster_ips(spec).empty()) {
     const Node* field = get(spec, "clusterIPs") ? get(spec, "clusterIPs") : get(spec, "clusterIP");
-    ctx.error("KH210", join_path(path, "clusterIPs"), field->mark, "Forbidden: may not be set for ExternalName services");
+    ctx.error("KH210", join_path(path, "clusterIPs"), field->mark,
+              "Forbidden: may not be set for ExternalName services");
   }
   if (const Node* families = get(spec, "ipFamilies"); count(families) > 0) {
     ctx.error("KH210", join_path(path, "ipFamilies"), families->mark,
@@ -533,10 +534,12 @@ check_service_spec(const Node& spec, const std::string& path, Context& ctx)
   }
   const Node* health_port = get(spec, "healthCheckNodePort");
   const auto health_port_value = integer_of(health_port);
-  const bool needs_health_check = type == "LoadBalancer" && is_string(external_policy) && external_policy->value == "Local";
+  const bool needs_health_check =
+    type == "LoadBalancer" && is_string(external_policy) && external_policy->value == "Local";
   if (health_port_value && *health_port_value != 0 && !needs_health_check) {
     ctx.error("KH104", join_path(path, "healthCheckNodePort"), health_port->mark,
-              invalid(*health_port_value, "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"));
+              invalid(*health_port_value,
+                      "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"));
   }
 }
 

@@ -997,7 +997,8 @@ check_direct_response(const Node& response, const std::string& path, Context& ct
     }
     const std::string body_path = join_path(path, "body");
     if (size > 1024 * 1024) {
-      route_error(ctx, body_path, *body, "large direct_responses may impact control plane performance, must be less than 1MB");
+      route_error(ctx, body_path, *body,
+                  "large direct_responses may impact control plane performance, must be less than 1MB");
     } else if (size > 100 * 1024) {
       ctx.warning(k_route, body_path, body->mark, "large direct_responses may impact control plane performance");
     }
@@ -1199,7 +1200,8 @@ check_hosts(const Node& hosts, const std::string& path, const VirtualServiceInfo
       const Node& a = hosts.items[i];
       const Node& b = hosts.items[j];
       if (is_string(&a) && is_string(&b) && hosts_overlap(a.value, b.value)) {
-        ctx.error(k_hosts, index_path(path, j), b.mark, "duplicate hosts in virtual service: " + a.value + " & " + b.value);
+        ctx.error(k_hosts, index_path(path, j), b.mark,
+                  "duplicate hosts in virtual service: " + a.value + " & " + b.value);
       }
     }
   }
@@ -1262,10 +1264,12 @@ check_virtual_service(const Node& spec, const std::string& path, Context& ctx)
                 "delegate virtual service must have no gateways specified");
     }
     if (count(tls) > 0) {
-      ctx.error(k_route, join_path(path, "tls"), tls->mark, "delegate virtual service must have no tls route specified");
+      ctx.error(k_route, join_path(path, "tls"), tls->mark,
+                "delegate virtual service must have no tls route specified");
     }
     if (count(tcp) > 0) {
-      ctx.error(k_route, join_path(path, "tcp"), tcp->mark, "delegate virtual service must have no tcp route specified");
+      ctx.error(k_route, join_path(path, "tcp"), tcp->mark,
+                "delegate virtual service must have no tcp route specified");
     }
   }
   std::vector<std::string> gateway_names;
