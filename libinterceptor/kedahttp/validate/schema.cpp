@@ -139,10 +139,13 @@ index_path(const std::string& parent, size_t index)
 // --- defaulting ---
 
 void
-apply_defaults(Node& node, const Schema& schema)
+apply_defaults(Node& node, const Schema& schema, Channel channel)
 {
   if (schema.type == Schema::Type::object && node.is_mapping()) {
     for (const Field& field : schema.fields) {
+      if (field.experimental_only && channel != Channel::experimental) {
+        continue; // not part of this channel's schema: never defaulted into existence
+      }
       Node* child = node.find(field.name);
       if ((!child || child->is_null()) && field.schema->default_value) {
         Node value = *field.schema->default_value;
@@ -156,17 +159,17 @@ apply_defaults(Node& node, const Schema& schema)
         child = node.find(field.name);
       }
       if (child) {
-        apply_defaults(*child, *field.schema);
+        apply_defaults(*child, *field.schema, channel);
       }
     }
     if (schema.additional) {
       for (manifest::Entry& entry : node.entries) {
-        apply_defaults(entry.value, *schema.additional);
+        apply_defaults(entry.value, *schema.additional, channel);
       }
     }
   } else if (schema.type == Schema::Type::array && node.is_sequence() && schema.items) {
     for (Node& item : node.items) {
-      apply_defaults(item, *schema.items);
+      apply_defaults(item, *schema.items, channel);
     }
   }
 }

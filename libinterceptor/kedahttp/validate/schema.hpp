@@ -140,8 +140,9 @@ Field req(std::string name, SchemaPtr schema);
 Field opt(std::string name, SchemaPtr schema);
 Field experimental(std::string name, SchemaPtr schema);
 
-// Inserts defaults for absent fields (null counts as absent, as for CRDs).
-void apply_defaults(manifest::Node& node, const Schema& schema);
+// Inserts defaults for absent fields (null counts as absent, as for CRDs). Fields
+// that exist only in the experimental channel are left alone in the standard one.
+void apply_defaults(manifest::Node& node, const Schema& schema, Channel channel);
 
 // Validates `node` against `schema`; `path` is the node's field path.
 void check_schema(const manifest::Node& node, const Schema& schema, const std::string& path, Context& ctx);

@@ -114,7 +114,7 @@ validate(manifest::LoadResult& input, const Options& options)
     }
 
     const Schema& schema = object_schema(*rules, options.gateway_channel);
-    apply_defaults(object.root, schema);
+    apply_defaults(object.root, schema, options.gateway_channel);
     check_schema(object.root, schema, "", ctx);
     check_names(object, *rules, ctx);
     checked.push_back(&object);
