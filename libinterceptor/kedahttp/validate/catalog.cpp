@@ -59,8 +59,10 @@ const std::vector<RuleInfo> k_rules = {
    "Set spec.externalName to a DNS name and do not set clusterIP(s)."},
   {"KH220", "vs-hosts", Severity::error, "VirtualService hosts are invalid or overlap.",
    "Use valid, distinct DNS names; '*' needs a gateway."},
-  {"KH221", "vs-route-structure", Severity::error, "A VirtualService HTTP route has no or conflicting actions.",
-   "Give each http route exactly one of route, redirect or directResponse."},
+  {"KH221", "vs-route-structure", Severity::error,
+   "A VirtualService HTTP route is malformed: no or conflicting actions (route, redirect, directResponse, "
+   "delegate), or an invalid match, header operation, rewrite, retry, fault, CORS or mirror setting.",
+   "Give each http route exactly one action and fix the field named in the message."},
   {"KH222", "vs-destination", Severity::error, "A VirtualService destination is invalid.",
    "Use a real host, a port between 1 and 65535 and a valid subset name."},
   {"KH223", "vs-weights", Severity::error, "VirtualService destination weights are negative or all zero.",

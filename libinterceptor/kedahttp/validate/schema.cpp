@@ -370,7 +370,12 @@ check_array(const Node& node, const Schema& schema, const std::string& path, Con
   }
   if (schema.items) {
     for (size_t i = 0; i < n; ++i) {
-      if (!node.items[i].is_null()) {
+      if (node.items[i].is_null() && schema.items->type != Schema::Type::any) {
+        // Unlike a null field (pruned), a null list item is kept and fails its type.
+        ctx.error("KH102", index_path(path, i), node.items[i].mark,
+                  "Invalid value: \"null\": " + index_path(path, i) + " in body must be of type "
+                    + type_name(schema.items->type));
+      } else if (!node.items[i].is_null()) {
         check_schema(node.items[i], *schema.items, index_path(path, i), ctx);
       }
     }

@@ -784,11 +784,7 @@ check_route_destinations(const Node& list, const std::string& path, Context& ctx
   for (size_t i = 0; i < list.items.size(); ++i) {
     const Node& item = list.items[i];
     const std::string item_path = index_path(path, i);
-    if (item.is_null()) {
-      route_error(ctx, item_path, item, "weight may not be nil");
-      continue;
-    }
-    if (!item.is_mapping()) {
+    if (!item.is_mapping()) { // a null item is already KH102 from the schema
       continue;
     }
     if (const Node* headers = get(item, "headers")) {
@@ -1308,9 +1304,7 @@ check_virtual_service(const Node& spec, const std::string& path, Context& ctx)
     for (size_t i = 0; i < http->items.size(); ++i) {
       const Node& route = http->items[i];
       const std::string route_path = index_path(join_path(path, "http"), i);
-      if (route.is_null()) {
-        route_error(ctx, route_path, route, "http route may not be null");
-      } else if (route.is_mapping()) {
+      if (route.is_mapping()) { // a null route is already KH102 from the schema
         check_http_route(route, route_path, vs, ctx);
       }
     }
