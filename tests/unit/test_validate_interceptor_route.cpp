@@ -235,15 +235,15 @@ TEST_CASE("InterceptorRoute: CEL rules of the CRD (KH107)", "[interceptorroute]"
   }
   SECTION("target with neither port nor portName")
   {
-    const auto d =
-      only(validate_yaml(route("target:\n  service: shop\nscalingMetric:\n  concurrency: {targetValue: 1}\n")), "KH107");
+    const auto d = only(
+      validate_yaml(route("target:\n  service: shop\nscalingMetric:\n  concurrency: {targetValue: 1}\n")), "KH107");
     check_finding(d, Severity::error, "spec.target", 8, 5,
                   "Invalid value: \"object\": exactly one of 'port' or 'portName' must be set");
   }
   SECTION("target with only portName passes")
   {
-    const Result result =
-      validate_yaml(route("target: {service: shop, portName: http}\nscalingMetric:\n  requestRate: {targetValue: 5}\n"));
+    const Result result = validate_yaml(
+      route("target: {service: shop, portName: http}\nscalingMetric:\n  requestRate: {targetValue: 5}\n"));
     INFO(describe(result));
     CHECK(result.diagnostics.empty());
   }
@@ -360,8 +360,8 @@ TEST_CASE("InterceptorRoute: types, ranges, lengths and enums", "[interceptorrou
                     "Invalid value: " + std::string(code) + ": must be between 100 and 599, inclusive");
     }
     for (const char* code : {"100", "599"}) {
-      const Result result =
-        validate_yaml(minimal("staticRoutes:\n  - rules: [{}]\n    response: {statusCode: " + std::string(code) + "}\n"));
+      const Result result = validate_yaml(
+        minimal("staticRoutes:\n  - rules: [{}]\n    response: {statusCode: " + std::string(code) + "}\n"));
       INFO(describe(result));
       CHECK(result.diagnostics.empty());
     }
@@ -404,8 +404,8 @@ TEST_CASE("InterceptorRoute: list types and unknown fields", "[interceptorroute]
   }
   SECTION("the same host in two rules passes (rules are atomic)")
   {
-    const Result result =
-      validate_yaml(minimal("rules:\n  - hosts: [a.example.com]\n  - hosts: [a.example.com]\n    paths: [{value: /x}]\n"));
+    const Result result = validate_yaml(
+      minimal("rules:\n  - hosts: [a.example.com]\n  - hosts: [a.example.com]\n    paths: [{value: /x}]\n"));
     INFO(describe(result));
     CHECK(result.diagnostics.empty());
   }
@@ -445,7 +445,8 @@ TEST_CASE("InterceptorRoute: list types and unknown fields", "[interceptorroute]
   }
   SECTION("status is ignored")
   {
-    const Result result = validate_yaml(minimal() + "status:\n  conditions:\n    - type: Ready\n      status: \"True\"\n");
+    const Result result =
+      validate_yaml(minimal() + "status:\n  conditions:\n    - type: Ready\n      status: \"True\"\n");
     INFO(describe(result));
     CHECK(result.diagnostics.empty());
   }
@@ -485,13 +486,15 @@ TEST_CASE("InterceptorRoute: durations must parse as Go durations (KH350)", "[in
 {
   SECTION("valid durations")
   {
-    const Result result = validate_yaml(minimal("timeouts:\n  readiness: 0s\n  request: 1.5h\n  responseHeader: 2h45m\n"));
+    const Result result =
+      validate_yaml(minimal("timeouts:\n  readiness: 0s\n  request: 1.5h\n  responseHeader: 2h45m\n"));
     INFO(describe(result));
     CHECK(result.diagnostics.empty());
   }
   SECTION("a day unit, spaces and a bare number")
   {
-    const Result result = validate_yaml(minimal("timeouts:\n  readiness: 1d\n  request: 30 s\n  responseHeader: \"10\"\n"));
+    const Result result =
+      validate_yaml(minimal("timeouts:\n  readiness: 1d\n  request: 30 s\n  responseHeader: \"10\"\n"));
     INFO(describe(result));
     const auto all = findings(result, "KH350");
     REQUIRE(all.size() == 3);
@@ -626,9 +629,10 @@ TEST_CASE("InterceptorRoute: hosts the interceptor can never match (KH344)", "[i
     const auto d = only(validate_yaml(minimal("staticRoutes:\n  - rules:\n      - hosts: [Maintenance.example.com]\n"
                                               "    response: {}\n")),
                         "KH344");
-    check_finding(d, Severity::warning, "spec.staticRoutes[0].rules[0].hosts[0]", 15, 19,
-                  "InterceptorRoute shop/shop: host \"Maintenance.example.com\" contains uppercase letters (matching is "
-                  "exact and case-sensitive)");
+    check_finding(
+      d, Severity::warning, "spec.staticRoutes[0].rules[0].hosts[0]", 15, 19,
+      "InterceptorRoute shop/shop: host \"Maintenance.example.com\" contains uppercase letters (matching is "
+      "exact and case-sensitive)");
   }
 }
 
@@ -664,8 +668,8 @@ TEST_CASE("HTTPScaledObject: required shape, CEL and host formats", "[intercepto
   }
   SECTION("host formats (KH344)")
   {
-    const auto d = only(validate_yaml(head + "  hosts: [Shop.example.com]\n  scaleTargetRef: {service: shop, port: 8080}\n"),
-                        "KH344");
+    const auto d = only(
+      validate_yaml(head + "  hosts: [Shop.example.com]\n  scaleTargetRef: {service: shop, port: 8080}\n"), "KH344");
     check_finding(d, Severity::warning, "spec.hosts[0]", 7, 11,
                   "HTTPScaledObject shop/shop: host \"Shop.example.com\" contains uppercase letters (matching is "
                   "exact and case-sensitive)");

@@ -332,9 +332,8 @@ private:
         port = m_options.interceptor_tls_port;
       } else if (!port && !backend.port_name.empty()) {
         report(Severity::error, "KH310", ingress.meta, backend.where,
-               friendly(ingress.meta) + ": interceptor port is "
-                 + util::quote(backend.port_name) + "; the proxy listens on " + std::to_string(m_options.interceptor_port)
-                 + " (port name \"proxy\")");
+               friendly(ingress.meta) + ": interceptor port is " + util::quote(backend.port_name)
+                 + "; the proxy listens on " + std::to_string(m_options.interceptor_port) + " (port name \"proxy\")");
       }
       check_port(ingress.meta, backend.where, port);
       return true;
@@ -384,14 +383,15 @@ private:
   std::optional<std::pair<std::string, std::string>> cluster_service(const std::string& target) const
   {
     std::string head = target;
-    for (const std::string suffix : {".svc." + m_options.cluster_domain, std::string(".svc")}) {
+    for (const std::string& suffix : {".svc." + m_options.cluster_domain, std::string(".svc")}) {
       if (head.size() > suffix.size() && head.ends_with(suffix)) {
         head.resize(head.size() - suffix.size());
         break;
       }
     }
     const size_t dot = head.find('.');
-    if (dot == std::string::npos || dot == 0 || dot + 1 == head.size() || head.find('.', dot + 1) != std::string::npos) {
+    if (dot == std::string::npos || dot == 0 || dot + 1 == head.size()
+        || head.find('.', dot + 1) != std::string::npos) {
       return std::nullopt;
     }
     return std::make_pair(head.substr(dot + 1), head.substr(0, dot));
@@ -496,7 +496,8 @@ private:
           interceptor_weight += weight;
           if (!dest.port) {
             report(Severity::warning, "KH331", vs.meta, dest.where,
-                   friendly(vs.meta) + ": no destination port; the interceptor Service exposes several ports when TLS is enabled "
+                   friendly(vs.meta)
+                     + ": no destination port; the interceptor Service exposes several ports when TLS is enabled "
                        "(IST0112) - set port.number: "
                      + std::to_string(m_options.interceptor_port));
           }
@@ -693,7 +694,10 @@ private:
         }
       }
       if (!ok) {
-        report(Severity::warning, "KH345", *traffic.route, path.where,
+        // A defaulted path ("/" for an HTTPRoute rule without matches) has no
+        // position of its own: point at the rule that got it.
+        const Where where{path.where.path, path.where.mark.known() ? path.where.mark : traffic.where.mark};
+        report(Severity::warning, "KH345", *traffic.route, where,
                friendly(*traffic.route) + ": requests for " + host + path.value
                  + " reach the interceptor but no InterceptorRoute rule for that host matches the path");
       }
