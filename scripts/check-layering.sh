@@ -7,8 +7,9 @@ declare -A layer=(
   [util]=0 [core]=1 [spec]=2 [manifest]=2 [validate]=3 [gen]=3 [routing]=3 [queue]=3 [hold]=3
   [report]=4 [proxy]=4 [net]=5 [source]=5 [sim]=5
 )
-# Same-layer modules that may use each other (manifest converts YAML to spec types; gen checks its output with validate).
-allowed=" manifest->spec gen->validate "
+# Same-layer modules that may use each other (manifest converts YAML to spec types; gen checks its output
+# with validate; net serves what source loads).
+allowed=" manifest->spec gen->validate net->source "
 status=0
 for dir in */; do
   module=${dir%/}

@@ -16,5 +16,6 @@ constexpr int k_exit_usage = 2;    // usage error or unreadable input
 // Registers `validate` on `app`; the returned function runs it once parsing succeeded.
 std::function<int()> add_validate(CLI::App& app);
 std::function<int()> add_gen(CLI::App& app);
+std::function<int()> add_serve(CLI::App& app);
 
 } // namespace kedahttp::app

@@ -15,6 +15,7 @@ main(int argc, char** argv)
 
   const auto run_validate = kedahttp::app::add_validate(app);
   const auto run_gen = kedahttp::app::add_gen(app);
+  const auto run_serve = kedahttp::app::add_serve(app);
 
   try {
     app.parse(argc, argv);
@@ -36,6 +37,9 @@ main(int argc, char** argv)
     }
     if (app.got_subcommand("gen")) {
       return run_gen();
+    }
+    if (app.got_subcommand("serve")) {
+      return run_serve();
     }
   } catch (const std::exception& e) {
     std::cerr << "kedahttp: error: " << e.what() << "\n";

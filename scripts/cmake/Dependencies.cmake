@@ -7,3 +7,6 @@ find_package(spdlog REQUIRED)
 if(KEDAHTTP_BUILD_TESTS)
   find_package(Catch2 2 REQUIRED)
 endif()
+find_package(Boost 1.74 REQUIRED)         # Boost::headers (Asio, Beast)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(CPPHTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib) # no CMake config in Debian 12

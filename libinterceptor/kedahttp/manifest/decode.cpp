@@ -90,6 +90,21 @@ static_response(const Node& node)
   return response;
 }
 
+// HTTPScaledObject `spec.headers`: `[{name, value?}]`; an absent or null value is a presence match.
+std::vector<spec::HeaderMatch>
+header_matches(const Node& list)
+{
+  std::vector<spec::HeaderMatch> out;
+  for (const Node& header : list.items) {
+    spec::HeaderMatch match{text(header, "name"), std::nullopt};
+    if (const Node* value = header.find("value"); value && !value->is_null()) {
+      match.value = text(header, "value");
+    }
+    out.push_back(std::move(match));
+  }
+  return out;
+}
+
 std::vector<spec::RouteRule>
 route_rules(const Node& list, const std::string& path)
 {
@@ -202,6 +217,26 @@ decode_http_scaled_object(const Object& object, const std::string& default_names
   hso.min_replicas = number32(replicas, "min");
   hso.max_replicas = number32(replicas, "max");
   hso.target_pending_requests = number32(spec, "targetPendingRequests");
+  hso.headers = header_matches(at(spec, "headers"));
+  const Node& metric = at(spec, "scalingMetric");
+  if (const Node* concurrency = metric.find("concurrency"); concurrency && concurrency->is_mapping()) {
+    hso.concurrency_target = number32(*concurrency, "targetValue").value_or(100);
+  }
+  if (const Node* rate = metric.find("requestRate"); rate && rate->is_mapping()) {
+    hso.request_rate_target = number32(*rate, "targetValue").value_or(100);
+    hso.request_rate_window = text(*rate, "window", "1m");
+    hso.request_rate_granularity = text(*rate, "granularity", "1s");
+  }
+  if (const Node* failover = spec.find("coldStartTimeoutFailoverRef"); failover && failover->is_mapping()) {
+    spec::HTTPScaledObject::FailoverRef failover_ref;
+    failover_ref.service = text(*failover, "service");
+    failover_ref.port = port_ref(*failover, "port", "portName");
+    failover_ref.timeout_seconds = number32(*failover, "timeoutSeconds").value_or(30);
+    hso.failover = std::move(failover_ref);
+  }
+  const Node& timeouts = at(spec, "timeouts");
+  hso.condition_wait_timeout = text(timeouts, "conditionWait");
+  hso.response_header_timeout = text(timeouts, "responseHeader");
   return hso;
 }
 

@@ -90,16 +90,33 @@ struct InterceptorRoute {
 };
 
 // Legacy http.keda.sh/v1alpha1, kept for clusters that have not migrated.
+// The interceptor routes it as an InterceptorRoute (spec/legacy.hpp).
 struct HTTPScaledObject {
   ObjectMeta meta;
   std::vector<Located<std::string>> hosts;
   std::vector<std::string> path_prefixes;
+  std::vector<HeaderMatch> headers;
   std::string target_service;
   PortRef target_port;
   std::string deployment;
   std::optional<int32_t> min_replicas;
   std::optional<int32_t> max_replicas;
-  std::optional<int32_t> target_pending_requests;
+  std::optional<int32_t> target_pending_requests; // deprecated
+  // scalingMetric; the CRD defaults (100, "1m", "1s") apply when the sub-object is present.
+  std::optional<int32_t> concurrency_target;
+  std::optional<int32_t> request_rate_target;
+  std::string request_rate_window = "1m";
+  std::string request_rate_granularity = "1s";
+  // coldStartTimeoutFailoverRef
+  struct FailoverRef {
+    std::string service;
+    PortRef port;
+    int32_t timeout_seconds = 30; // CRD default
+  };
+  std::optional<FailoverRef> failover;
+  // timeouts.*: Go durations as written; empty when unset. Here "0s" means "use the global".
+  std::string condition_wait_timeout;
+  std::string response_header_timeout;
 };
 
 // --- Gateway API ---

@@ -1,0 +1,161 @@
+#include <kedahttp/hold/hold_queue.hpp>
+
+#include <algorithm>
+
+namespace kedahttp::hold {
+
+void
+HoldQueue::park(Ticket ticket, const std::string& service_key, core::TimePoint deadline)
+{
+  m_tickets.emplace(ticket, Parked{service_key, deadline});
+  m_by_service[service_key].push_back(ticket);
+  if (deadline != core::k_never) {
+    m_by_deadline.emplace(deadline, ticket);
+  }
+}
+
+void
+HoldQueue::forget(Ticket ticket, const Parked& parked)
+{
+  if (parked.deadline != core::k_never) {
+    auto [first, last] = m_by_deadline.equal_range(parked.deadline);
+    for (auto it = first; it != last; ++it) {
+      if (it->second == ticket) {
+        m_by_deadline.erase(it);
+        break;
+      }
+    }
+  }
+}
+
+std::vector<Ticket>
+HoldQueue::release(const std::string& service_key)
+{
+  std::vector<Ticket> out;
+  const auto it = m_by_service.find(service_key);
+  if (it == m_by_service.end()) {
+    return out;
+  }
+  for (Ticket ticket : it->second) {
+    const auto parked = m_tickets.find(ticket);
+    if (parked != m_tickets.end()) { // cancelled tickets stay in the deque until here
+      forget(ticket, parked->second);
+      m_tickets.erase(parked);
+      out.push_back(ticket);
+    }
+  }
+  m_by_service.erase(it);
+  return out;
+}
+
+std::vector<Ticket>
+HoldQueue::expire(core::TimePoint now)
+{
+  std::vector<Ticket> out;
+  while (!m_by_deadline.empty() && m_by_deadline.begin()->first <= now) {
+    const Ticket ticket = m_by_deadline.begin()->second;
+    m_by_deadline.erase(m_by_deadline.begin());
+    const auto parked = m_tickets.find(ticket);
+    if (parked == m_tickets.end()) {
+      continue;
+    }
+    auto& waiting = m_by_service[parked->second.service_key];
+    waiting.erase(std::remove(waiting.begin(), waiting.end(), ticket), waiting.end());
+    if (waiting.empty()) {
+      m_by_service.erase(parked->second.service_key);
+    }
+    m_tickets.erase(parked);
+    out.push_back(ticket);
+  }
+  return out;
+}
+
+bool
+HoldQueue::cancel(Ticket ticket)
+{
+  const auto parked = m_tickets.find(ticket);
+  if (parked == m_tickets.end()) {
+    return false;
+  }
+  forget(ticket, parked->second);
+  auto& waiting = m_by_service[parked->second.service_key];
+  waiting.erase(std::remove(waiting.begin(), waiting.end(), ticket), waiting.end());
+  if (waiting.empty()) {
+    m_by_service.erase(parked->second.service_key);
+  }
+  m_tickets.erase(parked);
+  return true;
+}
+
+std::optional<core::TimePoint>
+HoldQueue::next_deadline() const
+{
+  if (m_by_deadline.empty()) {
+    return std::nullopt;
+  }
+  return m_by_deadline.begin()->first;
+}
+
+size_t
+HoldQueue::waiting_for(const std::string& service_key) const
+{
+  const auto it = m_by_service.find(service_key);
+  return it == m_by_service.end() ? 0 : it->second.size();
+}
+
+HoldBudget::Verdict
+HoldBudget::acquire(const std::string& route_key, size_t bytes)
+{
+  const std::lock_guard lock(m_mutex);
+  Usage& route = m_routes[route_key];
+  if (route.requests + 1 > m_limits.route_requests || route.bytes + bytes > m_limits.route_bytes) {
+    ++m_rejected;
+    return Verdict::route_full;
+  }
+  if (m_total.requests + 1 > m_limits.total_requests || m_total.bytes + bytes > m_limits.total_bytes) {
+    ++m_rejected;
+    return Verdict::total_full;
+  }
+  ++route.requests;
+  route.bytes += bytes;
+  ++m_total.requests;
+  m_total.bytes += bytes;
+  return Verdict::admitted;
+}
+
+void
+HoldBudget::release(const std::string& route_key, size_t bytes)
+{
+  const std::lock_guard lock(m_mutex);
+  Usage& route = m_routes[route_key];
+  route.requests -= std::min<size_t>(route.requests, 1);
+  route.bytes -= std::min(route.bytes, bytes);
+  m_total.requests -= std::min<size_t>(m_total.requests, 1);
+  m_total.bytes -= std::min(m_total.bytes, bytes);
+  if (route.requests == 0) {
+    m_routes.erase(route_key);
+  }
+}
+
+size_t
+HoldBudget::held() const
+{
+  const std::lock_guard lock(m_mutex);
+  return m_total.requests;
+}
+
+size_t
+HoldBudget::held_bytes() const
+{
+  const std::lock_guard lock(m_mutex);
+  return m_total.bytes;
+}
+
+size_t
+HoldBudget::rejected() const
+{
+  const std::lock_guard lock(m_mutex);
+  return m_rejected;
+}
+
+} // namespace kedahttp::hold
