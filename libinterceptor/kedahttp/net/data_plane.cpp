@@ -909,7 +909,9 @@ private:
         if (status >= 100 && status < 200 && status != 101) {
           // 1xx informational (100 Continue, 103 Early Hints): pass it on, then the real response.
           std::string head;
-          proxy::ClientResponse info{status, m_resp_head.first()};
+          proxy::ClientResponse info;
+          info.status = status;
+          info.reason = m_resp_head.first();
           proxy::write_client_response_head(head, info, m_resp_head.fields());
           m_out.append(head);
           m_resp.emplace(m_resp_head);
@@ -956,7 +958,9 @@ private:
     m_head_sent = true;
     const unsigned status = m_resp->status;
     m_status = status;
-    proxy::ClientResponse response{status, m_resp_head.first()};
+    proxy::ClientResponse response;
+    response.status = status;
+    response.reason = m_resp_head.first();
     const bool bodiless = m_head_request || status == 204 || status == 304 || status < 200;
     const bool http10 = m_req->version < 11;
     if (m_resp->chunked()) {

@@ -49,7 +49,12 @@ MetricsShard::record(unsigned code, std::string_view method, const std::string& 
                      const std::string& route_name, double seconds)
 {
   const std::lock_guard lock(m_mutex);
-  Series& series = m_series[Key{code, std::string(normalise_method(method)), route_namespace, route_name}];
+  const std::string_view verb = normalise_method(method);
+  auto it = m_series.find(KeyView{code, verb, route_namespace, route_name});
+  if (it == m_series.end()) {
+    it = m_series.emplace(Key{code, std::string(verb), route_namespace, route_name}, Series{}).first;
+  }
+  Series& series = it->second;
   ++series.count;
   series.sum += seconds;
   for (size_t i = 0; i < k_duration_buckets.size(); ++i) {

@@ -37,8 +37,9 @@ private:
     std::array<uint64_t, k_duration_buckets.size()> buckets{};
   };
   using Key = std::tuple<unsigned, std::string, std::string, std::string>; // code, method, ns, name
+  using KeyView = std::tuple<unsigned, std::string_view, std::string_view, std::string_view>;
   std::mutex m_mutex;
-  std::map<Key, Series> m_series;
+  std::map<Key, Series, std::less<>> m_series; // transparent: found without building strings
 };
 
 class Metrics

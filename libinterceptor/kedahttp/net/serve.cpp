@@ -146,6 +146,8 @@ serve(const ServeConfig& config)
 
   validate::Options validate_options;
   source::ManifestSource source(config.manifest_paths, validate_options);
+  // Watch before the first load, so that a change made meanwhile is not missed.
+  auto watcher = std::make_unique<source::Watcher>(config.manifest_paths);
   spec::ClusterStatePtr state = source.load();
   for (const std::string& line : source.take_logs()) {
     spdlog::warn("{}", line);
@@ -222,17 +224,16 @@ serve(const ServeConfig& config)
 
   // The manifest watcher: changes apply within a few milliseconds (bursts coalesced).
   std::atomic<bool> stopping{false};
-  std::thread watch_thread([&] {
-    source::Watcher watcher(config.manifest_paths);
-    for (const std::string& error : watcher.errors()) {
+  std::thread watch_thread([&, watcher = std::move(watcher)]() mutable {
+    for (const std::string& error : watcher->errors()) {
       spdlog::warn("watch: {}", error);
     }
     while (!stopping.load()) {
-      if (!watcher.wait_for_change(std::chrono::milliseconds(200))) {
+      if (!watcher->wait_for_change(std::chrono::milliseconds(200))) {
         continue;
       }
       // Let a burst of writes (cp -r, an editor's save) finish before re-reading.
-      while (watcher.wait_for_change(std::chrono::milliseconds(10))) {
+      while (watcher->wait_for_change(std::chrono::milliseconds(10))) {
       }
       spec::ClusterStatePtr next = source.reload();
       for (const std::string& line : source.take_logs()) {

@@ -107,35 +107,41 @@ make_snapshot(spec::ClusterStatePtr state, queue::CounterRegistry& registry)
 std::optional<Endpoint>
 pick_endpoint(const Snapshot& snapshot, const ServiceTarget& target, uint64_t random)
 {
-  const std::string key = target.key();
-  std::vector<const hold::Candidate*> candidates = snapshot.ready.candidates(key, target.port_name);
-  if (candidates.empty()) {
-    // No slice port of that name (e.g. no Service in the state to name it): take
-    // the slice ports that carry the Service port's number, else the only port there is.
-    if (const auto* all = snapshot.ready.all(key)) {
-      for (const hold::Candidate& candidate : *all) {
-        if (candidate.port == target.port) {
-          candidates.push_back(&candidate);
-        }
+  const std::vector<hold::Candidate>* all = snapshot.ready.all(target.key());
+  if (!all || all->empty()) {
+    return std::nullopt;
+  }
+  // Runs for every forwarded request: select by counting, without building a list.
+  // First the slice ports named like the Service port; failing that (no Service in
+  // the state to name it) the ports with the Service port's number; failing that
+  // every candidate when the slices have a single port.
+  bool one_port = true;
+  for (const hold::Candidate& candidate : *all) {
+    one_port = one_port && candidate.port == all->front().port;
+  }
+  for (int pass = 0; pass < 3; ++pass) {
+    auto accept = [&](const hold::Candidate& candidate) {
+      switch (pass) {
+      case 0: return candidate.port_name == target.port_name;
+      case 1: return candidate.port == target.port;
+      default: return one_port;
       }
-      if (candidates.empty()) {
-        bool one_port = true;
-        for (const hold::Candidate& candidate : *all) {
-          one_port = one_port && candidate.port == all->front().port;
-        }
-        if (one_port) {
-          for (const hold::Candidate& candidate : *all) {
-            candidates.push_back(&candidate);
-          }
-        }
+    };
+    size_t count = 0;
+    for (const hold::Candidate& candidate : *all) {
+      count += accept(candidate) ? 1 : 0;
+    }
+    if (count == 0) {
+      continue;
+    }
+    size_t index = random % count;
+    for (const hold::Candidate& candidate : *all) {
+      if (accept(candidate) && index-- == 0) {
+        return Endpoint{candidate.address, candidate.port};
       }
     }
   }
-  if (candidates.empty()) {
-    return std::nullopt;
-  }
-  const hold::Candidate* chosen = candidates[random % candidates.size()];
-  return Endpoint{chosen->address, chosen->port};
+  return std::nullopt;
 }
 
 Decision
