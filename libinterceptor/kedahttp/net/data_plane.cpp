@@ -420,6 +420,8 @@ private:
 
   void next_request()
   {
+    ++m_exchange;
+    m_failed = false;
     m_req.emplace(m_req_head);
     m_req->header_limit(static_cast<std::uint32_t>(m_worker.shared.config.max_header_bytes));
     m_req->body_limit(k_no_body_limit);
@@ -747,7 +749,11 @@ private:
     m_writing_upstream = true;
     m_up_out.swap(m_up_sending);
     m_up_out.clear();
-    asio::async_write(m_up->socket, asio::buffer(m_up_sending), [self = shared_from_this()](error_code ec, size_t) {
+    asio::async_write(m_up->socket, asio::buffer(m_up_sending),
+                      [self = shared_from_this(), exchange = m_exchange](error_code ec, size_t) {
+      if (exchange != self->m_exchange) {
+        return; // a write of an exchange that already ended
+      }
       self->m_writing_upstream = false;
       self->m_up_sending.clear();
       if (ec) {
@@ -811,12 +817,16 @@ private:
   void read_upstream()
   {
     m_up->socket.async_read_some(m_up->buffer.prepare(k_read_chunk),
-                                 [self = shared_from_this()](error_code ec, size_t n) { self->on_read_upstream(ec, n); });
+                                 [self = shared_from_this(), exchange = m_exchange](error_code ec, size_t n) {
+                                   if (exchange == self->m_exchange) { // else: an exchange that already ended
+                                     self->on_read_upstream(ec, n);
+                                   }
+                                 });
   }
 
   void on_read_upstream(error_code ec, size_t n)
   {
-    if (!m_up) {
+    if (!m_up || ec == asio::error::operation_aborted) {
       return;
     }
     if (ec) {
@@ -1135,6 +1145,10 @@ private:
 
   void upstream_failed(unsigned status, std::string_view reason)
   {
+    if (m_finished || m_failed) {
+      return; // the other direction already failed this exchange
+    }
+    m_failed = true;
     cancel_timer();
     if (m_up) {
       m_worker.pool.release(std::move(m_up), false);
@@ -1287,7 +1301,9 @@ private:
   bool m_budget_taken = false;
   bool m_tunnel = false;
   bool m_finished = false;
+  bool m_failed = false;
   bool m_counted_active = false;
+  uint64_t m_exchange = 0; // upstream handlers of an earlier exchange on this connection are ignored
 };
 
 void

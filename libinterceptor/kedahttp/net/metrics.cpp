@@ -1,6 +1,6 @@
 #include <kedahttp/net/metrics.hpp>
 
-#include <cstdio>
+#include <charconv>
 
 namespace kedahttp::net {
 
@@ -23,12 +23,13 @@ label_value(const std::string& value)
   return out;
 }
 
+// The shortest text that reads back as `value` ("0.005", not "0.0050000000000000001"), as Go prints it.
 std::string
 number(double value)
 {
   char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.17g", value);
-  return buf;
+  const auto result = std::to_chars(buf, buf + sizeof(buf), value);
+  return std::string(buf, result.ptr);
 }
 
 } // namespace
