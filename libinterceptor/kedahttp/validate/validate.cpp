@@ -68,7 +68,12 @@ validate(manifest::LoadResult& input, const Options& options)
   std::map<std::tuple<std::string, std::string, std::string, std::string>, const manifest::Object*> seen;
 
   for (manifest::Object& object : input.objects) {
-    Context ctx(object.file, object.ref, options, result.diagnostics);
+    // Findings name the object as it would exist in the cluster: namespace defaulted.
+    core::ObjectRef ref = object.ref;
+    if (ref.ns.empty() && find_kind(manifest::api_group(ref.api_version), ref.kind)) {
+      ref.ns = options.default_namespace; // every kind we check is namespaced
+    }
+    Context ctx(object.file, ref, options, result.diagnostics);
     const Node* api_version = object.root.find("apiVersion");
     const Node* kind = object.root.find("kind");
     // kind first, as kubeconform reports it.
