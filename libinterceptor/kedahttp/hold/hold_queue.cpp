@@ -7,7 +7,9 @@ namespace kedahttp::hold {
 void
 HoldQueue::park(Ticket ticket, const std::string& service_key, core::TimePoint deadline)
 {
-  m_tickets.emplace(ticket, Parked{service_key, deadline});
+  if (!m_tickets.emplace(ticket, Parked{service_key, deadline}).second) {
+    return; // already parked: indexing it twice would release or expire it twice
+  }
   m_by_service[service_key].push_back(ticket);
   if (deadline != core::k_never) {
     m_by_deadline.emplace(deadline, ticket);
@@ -107,8 +109,9 @@ HoldBudget::Verdict
 HoldBudget::acquire(const std::string& route_key, size_t bytes)
 {
   const std::lock_guard lock(m_mutex);
-  Usage& route = m_routes[route_key];
-  if (route.requests + 1 > m_limits.route_requests || route.bytes + bytes > m_limits.route_bytes) {
+  const auto found = m_routes.find(route_key);
+  const Usage current = found != m_routes.end() ? found->second : Usage{};
+  if (current.requests + 1 > m_limits.route_requests || current.bytes + bytes > m_limits.route_bytes) {
     ++m_rejected;
     return Verdict::route_full;
   }
@@ -116,6 +119,8 @@ HoldBudget::acquire(const std::string& route_key, size_t bytes)
     ++m_rejected;
     return Verdict::total_full;
   }
+  // Only admitted requests create an entry: a flood of rejections leaves nothing behind.
+  Usage& route = found != m_routes.end() ? found->second : m_routes[route_key];
   ++route.requests;
   route.bytes += bytes;
   ++m_total.requests;
@@ -127,13 +132,18 @@ void
 HoldBudget::release(const std::string& route_key, size_t bytes)
 {
   const std::lock_guard lock(m_mutex);
-  Usage& route = m_routes[route_key];
+  const auto found = m_routes.find(route_key);
+  if (found == m_routes.end()) {
+    return; // nothing held for it
+  }
+  Usage& route = found->second;
+  const size_t freed = std::min(route.bytes, bytes);
   route.requests -= std::min<size_t>(route.requests, 1);
-  route.bytes -= std::min(route.bytes, bytes);
+  route.bytes -= freed;
   m_total.requests -= std::min<size_t>(m_total.requests, 1);
-  m_total.bytes -= std::min(m_total.bytes, bytes);
+  m_total.bytes -= std::min(m_total.bytes, freed);
   if (route.requests == 0) {
-    m_routes.erase(route_key);
+    m_routes.erase(found);
   }
 }
 

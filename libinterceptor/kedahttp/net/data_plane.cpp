@@ -17,6 +17,7 @@
 #include <kedahttp/net/data_plane.hpp>
 
 #include <kedahttp/proxy/heads.hpp>
+#include <kedahttp/util/strings.hpp>
 
 #include <utility> // Boost 1.74's asio/awaitable.hpp uses std::exchange without including it
 
@@ -26,6 +27,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <deque>
 #include <optional>
 #include <random>
@@ -387,6 +391,11 @@ public:
     m_peer_ip = ec ? std::string() : peer.address().to_string();
     m_peer_port = ec ? 0 : peer.port();
     next_request();
+    // A new connection must send its first head within the read-header timeout (as Go's
+    // server); later keep-alive requests may idle, and are timed from their first byte.
+    if (!m_req->is_header_done() && !m_finished) {
+      arm_header_timer();
+    }
   }
 
   // The held request's service became ready.
@@ -422,6 +431,7 @@ private:
   {
     ++m_exchange;
     m_failed = false;
+    m_watching_client = false;
     m_req.emplace(m_req_head);
     m_req->header_limit(static_cast<std::uint32_t>(m_worker.shared.config.max_header_bytes));
     m_req->body_limit(k_no_body_limit);
@@ -506,7 +516,12 @@ private:
 
   void bad_request(error_code ec)
   {
-    const unsigned status = ec == http::error::header_limit ? 431 : 400;
+    reject(ec == http::error::header_limit ? 431 : 400);
+  }
+
+  // A request refused before routing, as Go's server does: answered, not counted, closed.
+  void reject(unsigned status)
+  {
     m_out.clear();
     proxy::write_simple_response(m_out, proxy::error_response(status), false, true);
     m_status = status;
@@ -514,9 +529,32 @@ private:
     write_client_then([self = shared_from_this()] { self->close(); });
   }
 
+  // What Go's server refuses before any handler (ambiguous framing or target): a
+  // Transfer-Encoding other than exactly "chunked" (501: the proxy would strip the
+  // coding, or take the body for the next request), an HTTP/1.1 request without a
+  // Host header or with several (400). 0: acceptable.
+  unsigned refused_head_status() const
+  {
+    size_t hosts = 0;
+    for (const proxy::Field& field : m_req_head.fields()) {
+      if (proxy::iequals(field.name, "host")) {
+        ++hosts;
+      } else if (proxy::iequals(field.name, "transfer-encoding")
+                 && !proxy::iequals(util::trim(field.value), "chunked")) {
+        return 501;
+      }
+    }
+    const bool host_required = m_req->version >= 11 && m_req_head.first() != "CONNECT";
+    return hosts > 1 || (hosts == 0 && host_required) ? 400 : 0;
+  }
+
   void on_head()
   {
     cancel_timer();
+    if (const unsigned status = refused_head_status()) {
+      reject(status);
+      return;
+    }
     ++m_worker.shared.active;
     m_counted_active = true;
     const proxy::Fields fields = m_req_head.fields();
@@ -705,10 +743,13 @@ private:
     m_req->out = &m_up_out;
     m_req->chunk_out = m_req->chunked();
     m_req->eager(true);
-    pump_request_body_from_buffer();
+    if (!pump_request_body_from_buffer()) {
+      upstream_failed(400, "bad request body"); // e.g. a bad chunk size: never forward what follows
+      return;
+    }
     m_resp.emplace(m_resp_head);
     m_resp->body_limit(k_no_body_limit);
-    m_resp->eager(true);
+    m_resp->eager(false); // stop after the head: body bytes need m_resp->out, set when the head is sent
     if (m_head_request) {
       m_resp->skip(true);
     }
@@ -767,6 +808,9 @@ private:
   void after_upstream_write()
   {
     if (m_request_done || m_response_done || !m_up) {
+      if (m_request_done && !m_response_done && m_up) {
+        watch_client_during_response();
+      }
       maybe_finish();
       return;
     }
@@ -785,6 +829,29 @@ private:
         return;
       }
       self->write_upstream();
+    });
+  }
+
+  // The request is forwarded whole and the response is on its way: notice a client
+  // that leaves meanwhile (Go cancels the request then), so that a backend that is
+  // slow to answer, or a long stream, does not keep the exchange (and its count)
+  // alive. Nothing is read: pipelined bytes stay in the socket for the next request.
+  void watch_client_during_response()
+  {
+    if (m_watching_client || m_upgrade) {
+      return;
+    }
+    m_watching_client = true;
+    m_client.async_wait(tcp::socket::wait_read, [self = shared_from_this(), exchange = m_exchange](error_code ec) {
+      if (exchange != self->m_exchange || ec || self->m_finished || self->m_response_done) {
+        return; // an exchange that already ended, or the socket was closed
+      }
+      char byte = 0;
+      const ssize_t n = ::recv(self->m_client.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+        self->client_gone();
+      }
+      // n > 0: the next pipelined request waits in the socket; this exchange is watched no more.
     });
   }
 
@@ -876,7 +943,7 @@ private:
     proxy::write_upstream_request_head(m_up_out, request, m_req_head.fields());
     m_resp.emplace(m_resp_head);
     m_resp->body_limit(k_no_body_limit);
-    m_resp->eager(true);
+    m_resp->eager(false); // until the head is sent (see send_request_head)
     if (m_head_request) {
       m_resp->skip(true);
     }
@@ -926,7 +993,7 @@ private:
           m_out.append(head);
           m_resp.emplace(m_resp_head);
           m_resp->body_limit(k_no_body_limit);
-          m_resp->eager(true);
+          m_resp->eager(false); // until the head is sent (see send_request_head)
           if (m_head_request) {
             m_resp->skip(true);
           }
@@ -1002,6 +1069,7 @@ private:
       m_resp->out = &m_out;
       m_resp->chunk_out = response.framing == proxy::Framing::chunked;
     }
+    m_resp->eager(true); // the body may now be parsed in the same put() as what precedes it
     m_up_reusable = m_resp->keep_alive();
   }
 
@@ -1302,6 +1370,7 @@ private:
   bool m_tunnel = false;
   bool m_finished = false;
   bool m_failed = false;
+  bool m_watching_client = false; // watch_client_during_response() is waiting
   bool m_counted_active = false;
   uint64_t m_exchange = 0; // upstream handlers of an earlier exchange on this connection are ignored
 };

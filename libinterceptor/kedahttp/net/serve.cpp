@@ -177,12 +177,26 @@ serve(const ServeConfig& config)
 
   // Admin: /queue (the scaler polls it), /readyz, /livez, /debug/routes. Never proxy traffic.
   httplib::Server admin;
-  admin.Get("/queue", [&](const httplib::Request&, httplib::Response& res) {
+  // Upstream's /queue answers any method. httplib routes by method and answers 400 to a
+  // POST/PUT/PATCH without a body length before routing: bodiless requests are answered
+  // before routing, the others by a handler per method.
+  const auto queue_handler = [&](const httplib::Request&, httplib::Response& res) {
     res.set_content(queue::queue_json(counters.snapshot()), "application/json");
+  };
+  admin.set_pre_routing_handler([&](const httplib::Request& req, httplib::Response& res) {
+    const std::string length = req.get_header_value("Content-Length");
+    if (req.path != "/queue" || req.has_header("Transfer-Encoding") || (!length.empty() && length != "0")) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    queue_handler(req, res);
+    return httplib::Server::HandlerResponse::Handled;
   });
-  admin.Post("/queue", [&](const httplib::Request&, httplib::Response& res) {
-    res.set_content(queue::queue_json(counters.snapshot()), "application/json");
-  });
+  admin.Get("/queue", queue_handler);
+  admin.Post("/queue", queue_handler);
+  admin.Put("/queue", queue_handler);
+  admin.Patch("/queue", queue_handler);
+  admin.Delete("/queue", queue_handler);
+  admin.Options("/queue", queue_handler);
   admin.Get("/readyz", [&](const httplib::Request&, httplib::Response& res) {
     if (shared.draining.load()) {
       res.status = 503;

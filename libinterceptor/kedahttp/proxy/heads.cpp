@@ -124,12 +124,33 @@ find_field(Fields fields, std::string_view name)
 void
 write_upstream_request_head(std::string& out, const UpstreamRequest& request, Fields fields)
 {
+  // An absolute-form target ("http://app/x?q") goes upstream in origin form with its
+  // authority as Host, the client's Host header discarded (Go: req.Host from the URI).
+  std::string_view target = request.target;
+  std::string_view authority;
+  if (!target.empty() && target.front() != '/') {
+    if (const size_t scheme = target.find("://"); scheme != std::string_view::npos) {
+      const std::string_view rest = target.substr(scheme + 3);
+      const size_t end = rest.find_first_of("/?#");
+      authority = rest.substr(0, end);
+      target = end == std::string_view::npos ? std::string_view() : rest.substr(end);
+      target = target.substr(0, target.find('#'));
+    }
+  }
   out.append(request.method);
   out.push_back(' ');
-  out.append(request.target);
+  if (!authority.empty() && (target.empty() || target.front() != '/')) {
+    out.push_back('/');
+  }
+  out.append(authority.empty() ? request.target : target);
   out.append(" HTTP/1.1\r\n");
 
   std::string_view host;
+  if (!authority.empty()) {
+    host = authority;
+    append_field(out, "Host", host);
+  }
+  bool te_trailers = false;
   bool has_forwarded_host = false;
   bool has_forwarded_proto = false;
   size_t xff_lines = 0;
@@ -137,8 +158,9 @@ write_upstream_request_head(std::string& out, const UpstreamRequest& request, Fi
     const std::string_view name = field.name;
     if (is_hop_by_hop(name)) {
       // "Te: trailers" is the one hop-by-hop value that survives (gRPC needs it).
-      if (iequals(name, "te") && has_token(field.value, "trailers")) {
+      if (!te_trailers && iequals(name, "te") && has_token(field.value, "trailers")) {
         out.append("Te: trailers\r\n");
+        te_trailers = true; // once, like Go's Header.Set
       }
       continue;
     }
@@ -150,6 +172,9 @@ write_upstream_request_head(std::string& out, const UpstreamRequest& request, Fi
       continue;
     }
     if (iequals(name, "host")) {
+      if (!authority.empty()) {
+        continue; // replaced by the absolute-form authority
+      }
       host = field.value;
     }
     has_forwarded_host = has_forwarded_host || iequals(name, "x-forwarded-host");
@@ -198,7 +223,11 @@ write_client_response_head(std::string& out, const ClientResponse& response, Fie
   out.append(response.reason.empty() ? reason_phrase(response.status) : response.reason);
   out.append("\r\n");
   for (const Field& field : fields) {
-    if (is_hop_by_hop(field.name) || iequals(field.name, "content-length") || listed_in_connection(fields, field.name)) {
+    // Go's ReverseProxy strips Trailer with the hop-by-hop headers, then announces the
+    // backend's trailers again; they only reach the client on a chunked body.
+    const bool trailer_announcement = response.framing == Framing::chunked && iequals(field.name, "trailer");
+    if ((is_hop_by_hop(field.name) && !trailer_announcement) || iequals(field.name, "content-length")
+        || listed_in_connection(fields, field.name)) {
       continue;
     }
     append_field(out, field.name, field.value);

@@ -3,6 +3,8 @@
 #include <kedahttp/routing/rule_match.hpp>
 #include <kedahttp/util/duration.hpp>
 
+#include <algorithm>
+
 namespace kedahttp::proxy {
 
 namespace {
@@ -21,13 +23,30 @@ route_duration(const std::string& text)
   return *parsed;
 }
 
+// A Service port's targetPort when it is a number ("8080"), else 0 (a name, or unset).
+uint16_t
+numeric_port(std::string_view text)
+{
+  if (text.empty() || text.size() > 5) {
+    return 0;
+  }
+  uint32_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') {
+      return 0;
+    }
+    value = value * 10 + static_cast<uint32_t>(c - '0');
+  }
+  return value >= 1 && value <= 65535 ? static_cast<uint16_t>(value) : 0;
+}
+
 // Resolves the port of `service` in `ns` (spec/interceptor.md 3.1): the number
 // as given, or the Service port whose name is `port_name`. Also finds the port's
 // name, which selects the EndpointSlice port.
 std::optional<ServiceTarget>
 resolve(const spec::ClusterState& state, const std::string& ns, const std::string& service, const spec::PortRef& port)
 {
-  ServiceTarget target{ns, service, 0, {}};
+  ServiceTarget target{ns, service, 0, {}, 0};
   const spec::Service* svc = state.service(ns, service);
   if (port.number) {
     target.port = static_cast<uint16_t>(*port.number);
@@ -35,6 +54,7 @@ resolve(const spec::ClusterState& state, const std::string& ns, const std::strin
       for (const spec::ServicePort& candidate : svc->ports) {
         if (candidate.port == *port.number) {
           target.port_name = candidate.name;
+          target.target_port = numeric_port(candidate.target_port);
           break;
         }
       }
@@ -48,10 +68,37 @@ resolve(const spec::ClusterState& state, const std::string& ns, const std::strin
     if (candidate.name == port.name) {
       target.port = static_cast<uint16_t>(candidate.port);
       target.port_name = candidate.name;
+      target.target_port = numeric_port(candidate.target_port);
       return target;
     }
   }
   return std::nullopt;
+}
+
+// Go's textproto.CanonicalMIMEHeaderKey: "x-custom-header" -> "X-Custom-Header". Static
+// response headers go through Header.Set, which canonicalizes; a name with a character that is
+// not a header token character is left as it is, as Go does.
+std::string
+canonical_header_name(std::string_view name)
+{
+  static constexpr std::string_view k_token_punctuation = "!#$%&'*+-.^_`|~";
+  std::string out(name);
+  for (char c : out) {
+    const bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    if (!alnum && k_token_punctuation.find(c) == std::string_view::npos) {
+      return out;
+    }
+  }
+  bool upper = true;
+  for (char& c : out) {
+    if (upper && c >= 'a' && c <= 'z') {
+      c = static_cast<char>(c - 'a' + 'A');
+    } else if (!upper && c >= 'A' && c <= 'Z') {
+      c = static_cast<char>(c - 'A' + 'a');
+    }
+    upper = c == '-';
+  }
+  return out;
 }
 
 std::string
@@ -113,17 +160,19 @@ pick_endpoint(const Snapshot& snapshot, const ServiceTarget& target, uint64_t ra
   }
   // Runs for every forwarded request: select by counting, without building a list.
   // First the slice ports named like the Service port; failing that (no Service in
-  // the state to name it) the ports with the Service port's number; failing that
-  // every candidate when the slices have a single port.
+  // the state to name it, or slices written by hand) the ports with the Service
+  // port's numeric targetPort, then with its number; failing that every candidate
+  // when the slices have a single port.
   bool one_port = true;
   for (const hold::Candidate& candidate : *all) {
     one_port = one_port && candidate.port == all->front().port;
   }
-  for (int pass = 0; pass < 3; ++pass) {
+  for (int pass = 0; pass < 4; ++pass) {
     auto accept = [&](const hold::Candidate& candidate) {
       switch (pass) {
       case 0: return candidate.port_name == target.port_name;
-      case 1: return candidate.port == target.port;
+      case 1: return target.target_port != 0 && candidate.port == target.target_port;
+      case 2: return candidate.port == target.port;
       default: return one_port;
       }
     };
@@ -210,6 +259,30 @@ decide(const RequestView& request, const Snapshot& snapshot, const Settings& set
   return decision;
 }
 
+core::TimePoint
+request_deadline(const Timeouts& timeouts, core::TimePoint start)
+{
+  return timeouts.request > core::Duration::zero() ? start + timeouts.request : core::k_never;
+}
+
+core::TimePoint
+hold_deadline(const Timeouts& timeouts, core::TimePoint now, core::TimePoint request_deadline)
+{
+  if (timeouts.readiness > core::Duration::zero()) {
+    return std::min(request_deadline, now + timeouts.readiness);
+  }
+  return request_deadline;
+}
+
+Decision
+on_expired(Decision held, core::TimePoint now, core::TimePoint request_deadline)
+{
+  if (request_deadline != core::k_never && now >= request_deadline) {
+    held.fallback.reset(); // no time left for it
+  }
+  return on_expired(std::move(held));
+}
+
 Decision
 on_expired(Decision held)
 {
@@ -230,7 +303,8 @@ SimpleResponse
 hold_full_response(const Settings& settings, hold::HoldBudget::Verdict verdict)
 {
   SimpleResponse response = error_response(503);
-  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(settings.retry_after).count();
+  // Whole seconds, rounded up: a client that honours it never comes back too early.
+  const auto seconds = std::chrono::ceil<std::chrono::seconds>(settings.retry_after).count();
   response.extra_headers = "Retry-After: " + std::to_string(seconds < 1 ? 1 : seconds) + "\r\n";
   response.extra_headers += std::string("X-Kedahttp-Hold: ")
                             + (verdict == hold::HoldBudget::Verdict::route_full ? "route-full" : "total-full") + "\r\n";
@@ -270,7 +344,7 @@ render_static(const spec::StaticResponse& response, unsigned default_status, std
   bool has_content_type = false;
   for (const auto& [name, value] : response.headers) {
     has_content_type = has_content_type || iequals(name, "content-type");
-    out.extra_headers += name + ": " + value + "\r\n";
+    out.extra_headers += canonical_header_name(name) + ": " + value + "\r\n";
   }
   if (!has_content_type && !out.body.empty()) {
     out.content_type = key_for_type.empty() ? "" : content_type_for(key_for_type);
@@ -315,7 +389,9 @@ std::string
 sniff_content_type(std::string_view body)
 {
   std::string_view head = body.substr(0, 512);
-  while (!head.empty() && (head.front() == ' ' || head.front() == '\t' || head.front() == '\n' || head.front() == '\r')) {
+  while (!head.empty()
+         && (head.front() == ' ' || head.front() == '\t' || head.front() == '\n' || head.front() == '\r'
+             || head.front() == '\f')) {
     head.remove_prefix(1);
   }
   auto starts_with_tag = [&](std::string_view tag) {
@@ -326,13 +402,10 @@ sniff_content_type(std::string_view body)
     return next == ' ' || next == '>';
   };
   for (std::string_view tag : {"<!DOCTYPE HTML", "<HTML", "<HEAD", "<SCRIPT", "<IFRAME", "<H1", "<DIV", "<FONT",
-                               "<TABLE", "<A", "<STYLE", "<TITLE", "<B", "<BODY", "<BR", "<P"}) {
+                               "<TABLE", "<A", "<STYLE", "<TITLE", "<B", "<BODY", "<BR", "<P", "<!--"}) {
     if (starts_with_tag(tag)) {
       return "text/html; charset=utf-8";
     }
-  }
-  if (head.substr(0, 4) == "<!--") {
-    return "text/html; charset=utf-8";
   }
   if (head.substr(0, 5) == "<?xml") {
     return "text/xml; charset=utf-8";

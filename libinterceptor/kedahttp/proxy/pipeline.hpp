@@ -66,6 +66,7 @@ struct ServiceTarget {
   std::string service;
   uint16_t port = 0;          // the Service port
   std::string port_name;      // its name: selects the EndpointSlice port
+  uint16_t target_port = 0;   // its numeric targetPort (0: unknown or named): the container port
   std::string key() const { return ns + "/" + service; }
 };
 
@@ -103,8 +104,21 @@ struct Decision {
 // The decision for a new request.
 Decision decide(const RequestView& request, const Snapshot& snapshot, const Settings& settings);
 
+// The request's deadline (spec/interceptor.md 3.1.6): `start` + `timeouts.request`, or
+// core::k_never when the request has none.
+core::TimePoint request_deadline(const Timeouts& timeouts, core::TimePoint start);
+
+// When a request parked at `now` stops waiting (3.5.2): the readiness deadline or the request
+// deadline, whichever comes first; core::k_never when neither is set (upstream then waits until
+// the client goes away).
+core::TimePoint hold_deadline(const Timeouts& timeouts, core::TimePoint now, core::TimePoint request_deadline);
+
 // A held request's readiness wait expired: forward to the fallback, or 504.
 Decision on_expired(Decision held);
+
+// The same at `now` (3.5.4): 504 when there is no fallback or when the request deadline has
+// passed too (no time left for the fallback), else forward to the fallback.
+Decision on_expired(Decision held, core::TimePoint now, core::TimePoint request_deadline);
 
 // The 503 for a request that cannot be held because the hold is full.
 SimpleResponse hold_full_response(const Settings& settings, hold::HoldBudget::Verdict verdict);

@@ -26,8 +26,14 @@ public:
     m_concurrency.fetch_add(1, std::memory_order_relaxed);
     m_requests.fetch_add(1, std::memory_order_relaxed);
   }
-  // The request finished (response sent, stream or tunnel closed).
-  void leave() { m_concurrency.fetch_sub(1, std::memory_order_relaxed); }
+  // The request finished (response sent, stream or tunnel closed). The stored value never
+  // goes below 0 (upstream's Decrease clamps it), so a stray leave() cannot hide a later arrival.
+  void leave()
+  {
+    int64_t value = m_concurrency.load(std::memory_order_relaxed);
+    while (value > 0 && !m_concurrency.compare_exchange_weak(value, value - 1, std::memory_order_relaxed)) {
+    }
+  }
 
   // Current in-flight requests, clamped at 0 as upstream does.
   int64_t concurrency() const

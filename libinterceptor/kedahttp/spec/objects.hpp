@@ -47,7 +47,7 @@ struct PortRef {
 };
 
 struct StaticResponse {
-  int32_t status_code = 503;
+  int32_t status_code = 0; // 0/unset: the context's default (placeholder 503, static route 200)
   std::string body;
   std::optional<std::string> body_config_map; // bodyFromConfigMap.name
   std::string body_config_map_key;
