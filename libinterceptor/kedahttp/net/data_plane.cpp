@@ -414,12 +414,11 @@ public:
     release_budget();
     error_code ignored;
     m_client.cancel(ignored); // stop watching for disconnect
-    const bool request_deadline = m_request_deadline != core::k_never && now() >= m_request_deadline;
-    if (request_deadline || !m_decision.fallback) {
-      respond(proxy::error_response(504), "readiness timeout");
+    m_decision = proxy::on_expired(std::move(m_decision), now(), m_request_deadline);
+    if (m_decision.action == proxy::Action::respond) {
+      respond(m_decision.response, m_decision.reason);
       return;
     }
-    m_decision = proxy::on_expired(std::move(m_decision));
     m_via_fallback = true;
     forward();
   }
@@ -449,6 +448,8 @@ private:
     m_status = 0;
     m_body_bytes = 0;
     m_request_deadline = core::k_never;
+    m_hold_deadline = core::k_never;
+    m_held_once = false;
     m_started = Clock::now();
     m_start_wall = std::chrono::system_clock::now();
     parse_head();
@@ -571,9 +572,7 @@ private:
     const proxy::RequestView view{m_req_head.first(), m_host, m_path, fields};
     m_decision = proxy::decide(view, *m_worker.snapshot, m_worker.shared.config.settings);
     m_snapshot = m_worker.snapshot; // keeps the route alive for the whole exchange
-    if (m_decision.timeouts.request > core::Duration::zero()) {
-      m_request_deadline = now() + m_decision.timeouts.request;
-    }
+    m_request_deadline = proxy::request_deadline(m_decision.timeouts, now());
     switch (m_decision.action) {
     case proxy::Action::respond: respond(m_decision.response, m_decision.reason); return;
     case proxy::Action::forward: forward(); return;
@@ -595,11 +594,13 @@ private:
     m_held_bytes = bytes;
     m_budget_taken = true;
     m_worker.shared.metrics.held.fetch_add(1, std::memory_order_relaxed);
-    m_hold_started = Clock::now();
-    core::TimePoint deadline = m_request_deadline;
-    if (m_decision.timeouts.readiness > core::Duration::zero()) {
-      deadline = std::min(deadline, now() + m_decision.timeouts.readiness);
+    // A request parked again (its endpoint vanished before it was sent) keeps its first deadline.
+    if (m_hold_deadline == core::k_never || !m_held_once) {
+      m_hold_started = Clock::now();
+      m_hold_deadline = proxy::hold_deadline(m_decision.timeouts, now(), m_request_deadline);
+      m_held_once = true;
     }
+    const core::TimePoint deadline = m_hold_deadline;
     m_ticket = m_worker.next_ticket++;
     m_parked = true;
     m_worker.park(shared_from_this(), m_ticket, m_decision.target.key(), deadline);
@@ -647,10 +648,13 @@ private:
   {
     const auto endpoint = proxy::pick_endpoint(*m_worker.snapshot, m_decision.target, m_worker.rng());
     if (!endpoint) {
-      if (!m_via_fallback && !m_decision.static_forward) {
+      const bool ready = m_worker.snapshot->ready.ready(m_decision.target.key());
+      if (!ready && !m_via_fallback && !m_decision.static_forward) {
         hold(); // not ready (any more): wait like any cold start
         return;
       }
+      // Ready, but no endpoint port matches the target's port (or the fallback has no
+      // ready endpoint): waiting would never end.
       // The fallback (or a static forward) has no ready endpoint: nothing to wait for.
       respond(proxy::error_response(502), "no endpoint");
       return;
@@ -1347,6 +1351,8 @@ private:
   hold::Ticket m_ticket = 0;
   size_t m_held_bytes = 0;
   core::TimePoint m_request_deadline = core::k_never;
+  core::TimePoint m_hold_deadline = core::k_never;
+  bool m_held_once = false;
   core::TimePoint m_connect_deadline = core::k_never;
   Clock::time_point m_started;
   Clock::time_point m_hold_started;
