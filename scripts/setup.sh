@@ -8,7 +8,11 @@ packages=(
   cmake ninja-build g++ pkg-config ccache
   libcli11-dev libcpp-httplib-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev
   catch2 libboost1.74-dev libssl-dev libexpected-dev
+  # integration tests (tests/integration/): backends and clients
+  nginx-light curl python3 nodejs
 )
+# npm comes with some nodejs builds (and conflicts with Debian's npm package then).
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do

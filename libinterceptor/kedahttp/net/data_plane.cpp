@@ -51,6 +51,9 @@ constexpr size_t k_read_chunk = 16 * 1024;
 // Bodies are streamed, never buffered whole: no limit. (Not boost::none: Beast 1.74
 // compares Content-Length against the optional, and anything is greater than none.)
 constexpr std::uint64_t k_no_body_limit = std::numeric_limits<std::uint64_t>::max();
+// A backend's response head may be this large (Go's Transport default; Beast's own is 8 KiB,
+// which large Set-Cookie or CSP headers exceed).
+constexpr std::uint32_t k_response_head_limit = 10 * 1024 * 1024;
 
 core::TimePoint
 now()
@@ -404,7 +407,7 @@ public:
     m_parked = false;
     release_budget();
     m_cold_start = true;
-    forward();
+    after_parked_read([self = shared_from_this()] { self->forward(); });
   }
 
   // The held request's readiness (or request) deadline passed.
@@ -412,15 +415,15 @@ public:
   {
     m_parked = false;
     release_budget();
-    error_code ignored;
-    m_client.cancel(ignored); // stop watching for disconnect
-    m_decision = proxy::on_expired(std::move(m_decision), now(), m_request_deadline);
-    if (m_decision.action == proxy::Action::respond) {
-      respond(m_decision.response, m_decision.reason);
-      return;
-    }
-    m_via_fallback = true;
-    forward();
+    after_parked_read([self = shared_from_this()] {
+      self->m_decision = proxy::on_expired(std::move(self->m_decision), now(), self->m_request_deadline);
+      if (self->m_decision.action == proxy::Action::respond) {
+        self->respond(self->m_decision.response, self->m_decision.reason);
+        return;
+      }
+      self->m_via_fallback = true;
+      self->forward();
+    });
   }
 
 private:
@@ -447,6 +450,7 @@ private:
     m_retried = false;
     m_status = 0;
     m_body_bytes = 0;
+    m_head_bytes = 0;
     m_request_deadline = core::k_never;
     m_hold_deadline = core::k_never;
     m_held_once = false;
@@ -614,10 +618,15 @@ private:
     if (m_in.size() >= 64 * 1024) {
       return; // enough buffered: stop reading (back-pressure); the client waits
     }
+    m_parked_read = true;
     m_client.async_read_some(m_in.prepare(4096), [self = shared_from_this()](error_code ec, size_t n) {
+      self->m_parked_read = false;
       if (!self->m_parked) {
         if (!ec) {
           self->m_in.commit(n); // raced with the release: keep the bytes for the body
+        }
+        if (auto next = std::exchange(self->m_after_parked_read, nullptr)) {
+          next(); // the release, now that nothing else reads into m_in
         }
         return;
       }
@@ -631,6 +640,20 @@ private:
       self->m_in.commit(n);
       self->watch_client_while_parked();
     });
+  }
+
+  // Runs `next` once the read that watched the client while parked has ended: it reads
+  // into m_in, so no other read of the client may start before it is done (its bytes,
+  // if any, are committed first: the start of the body, or the next request).
+  void after_parked_read(std::function<void()> next)
+  {
+    if (!m_parked_read) {
+      next();
+      return;
+    }
+    m_after_parked_read = std::move(next);
+    error_code ignored;
+    m_client.cancel(ignored); // only that read is pending while parked
   }
 
   void release_budget()
@@ -753,6 +776,7 @@ private:
     }
     m_resp.emplace(m_resp_head);
     m_resp->body_limit(k_no_body_limit);
+    m_resp->header_limit(k_response_head_limit);
     m_resp->eager(false); // stop after the head: body bytes need m_resp->out, set when the head is sent
     if (m_head_request) {
       m_resp->skip(true);
@@ -947,6 +971,7 @@ private:
     proxy::write_upstream_request_head(m_up_out, request, m_req_head.fields());
     m_resp.emplace(m_resp_head);
     m_resp->body_limit(k_no_body_limit);
+    m_resp->header_limit(k_response_head_limit);
     m_resp->eager(false); // until the head is sent (see send_request_head)
     if (m_head_request) {
       m_resp->skip(true);
@@ -995,8 +1020,10 @@ private:
           info.reason = m_resp_head.first();
           proxy::write_client_response_head(head, info, m_resp_head.fields());
           m_out.append(head);
+          m_head_bytes += head.size();
           m_resp.emplace(m_resp_head);
           m_resp->body_limit(k_no_body_limit);
+          m_resp->header_limit(k_response_head_limit);
           m_resp->eager(false); // until the head is sent (see send_request_head)
           if (m_head_request) {
             m_resp->skip(true);
@@ -1068,7 +1095,9 @@ private:
       response.cold_start_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - m_hold_started).count();
     }
+    const size_t before_head = m_out.size();
     proxy::write_client_response_head(m_out, response, m_resp_head.fields());
+    m_head_bytes += m_out.size() - before_head;
     if (!bodiless && status != 101) {
       m_resp->out = &m_out;
       m_resp->chunk_out = response.framing == proxy::Framing::chunked;
@@ -1210,6 +1239,8 @@ private:
     }
     m_out.clear();
     proxy::write_simple_response(m_out, response, m_head_request, !m_keep_alive);
+    const bool body_sent = !m_head_request && response.status >= 200 && response.status != 204 && response.status != 304;
+    m_head_bytes += m_out.size() - (body_sent ? response.body.size() : 0);
     m_response_done = true;
     m_request_done = true;
     write_client_then([self = shared_from_this()] { self->finish_exchange(); });
@@ -1308,7 +1339,7 @@ private:
     const proxy::Fields fields = m_req_head.fields();
     std::string line = m_peer_ip + ":" + std::to_string(m_peer_port) + " - - [" + when + "] \""
                        + std::string(m_req_head.first()) + " " + m_path + " HTTP/" + (m_req->version >= 11 ? "1.1" : "1.0")
-                       + "\" " + std::to_string(code) + " " + std::to_string(m_body_bytes) + " \""
+                       + "\" " + std::to_string(code) + " " + std::to_string(m_body_bytes - std::min(m_head_bytes, m_body_bytes)) + " \""
                        + std::string(proxy::find_field(fields, "referer").value_or("")) + "\" \""
                        + std::string(proxy::find_field(fields, "user-agent").value_or("")) + "\"";
     m_worker.shared.access_log(line);
@@ -1358,7 +1389,8 @@ private:
   Clock::time_point m_hold_started;
   std::chrono::system_clock::time_point m_start_wall;
   unsigned m_status = 0;
-  size_t m_body_bytes = 0;
+  size_t m_body_bytes = 0; // everything written to the client for this exchange (heads too)
+  size_t m_head_bytes = 0; // of which heads: the access log counts body bytes, as upstream
   bool m_keep_alive = true;
   bool m_close_after = false;
   bool m_head_request = false;
@@ -1377,6 +1409,8 @@ private:
   bool m_finished = false;
   bool m_failed = false;
   bool m_watching_client = false; // watch_client_during_response() is waiting
+  bool m_parked_read = false;     // watch_client_while_parked()'s read is pending
+  std::function<void()> m_after_parked_read; // what the release does once that read ended
   bool m_counted_active = false;
   uint64_t m_exchange = 0; // upstream handlers of an earlier exchange on this connection are ignored
 };
