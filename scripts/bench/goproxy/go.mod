@@ -1,0 +1,3 @@
+module kedahttp.bench/goproxy
+
+go 1.19
