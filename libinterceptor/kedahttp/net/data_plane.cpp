@@ -100,6 +100,14 @@ public:
   std::string_view first() const { return std::string_view(m_text).substr(m_line_first, m_line_second - m_line_first); }
   std::string_view second() const { return std::string_view(m_text).substr(m_line_second, m_line_end - m_line_second); }
   proxy::Fields fields() const { return m_views; }
+  // Trims the storage to what the head uses (for requests that will wait a while).
+  void compact()
+  {
+    m_text.shrink_to_fit();
+    m_offsets.shrink_to_fit();
+    m_views.shrink_to_fit();
+    finish(); // the text may have moved
+  }
   size_t bytes() const { return m_text.size(); }
 
 private:
@@ -357,6 +365,7 @@ public:
 
   void accept();
   void publish(proxy::SnapshotPtr next);
+  void release_batch(std::shared_ptr<std::vector<hold::Ticket>> tickets, size_t from);
   void park(const std::shared_ptr<Session>& session, hold::Ticket ticket, const std::string& service,
             core::TimePoint deadline);
   void unpark(hold::Ticket ticket);
@@ -379,6 +388,16 @@ public:
 };
 
 // --- session ---------------------------------------------------------------------
+
+// What a session needs only while it talks to a backend: allocated on the first
+// forward (and reused by later requests on the connection), absent while parked.
+struct UpstreamSide {
+  HeadStore head;
+  std::optional<ResponseParser> parser;
+  std::string out;     // bytes for the backend
+  std::string sending; // bytes being written to the backend
+  proxy::Endpoint endpoint;
+};
 
 // One client connection; requests on it are handled one after the other.
 class Session : public std::enable_shared_from_this<Session>
@@ -407,7 +426,7 @@ public:
     m_parked = false;
     release_budget();
     m_cold_start = true;
-    after_parked_read([self = shared_from_this()] { self->forward(); });
+    after_parked_read(Unparked::released);
   }
 
   // The held request's readiness (or request) deadline passed.
@@ -415,18 +434,28 @@ public:
   {
     m_parked = false;
     release_budget();
-    after_parked_read([self = shared_from_this()] {
-      self->m_decision = proxy::on_expired(std::move(self->m_decision), now(), self->m_request_deadline);
-      if (self->m_decision.action == proxy::Action::respond) {
-        self->respond(self->m_decision.response, self->m_decision.reason);
-        return;
-      }
-      self->m_via_fallback = true;
-      self->forward();
-    });
+    after_parked_read(Unparked::expired);
   }
 
 private:
+  // Why a parked request left the hold (a tag, not a callback: parked sessions are many).
+  enum class Unparked : uint8_t { none, released, expired };
+
+  void continue_unparked(Unparked why)
+  {
+    if (why == Unparked::released) {
+      forward();
+      return;
+    }
+    m_decision = proxy::on_expired(std::move(m_decision), now(), m_request_deadline);
+    if (m_decision.action == proxy::Action::respond) {
+      respond(m_decision.response, m_decision.reason);
+      return;
+    }
+    m_via_fallback = true;
+    forward();
+  }
+
   // --- request head ---
 
   void next_request()
@@ -438,10 +467,12 @@ private:
     m_req->header_limit(static_cast<std::uint32_t>(m_worker.shared.config.max_header_bytes));
     m_req->body_limit(k_no_body_limit);
     m_req->eager(false);
-    m_resp.reset();
+    if (m_side) {
+      m_side->parser.reset();
+      m_side->out.clear();
+    }
     m_decision = proxy::Decision{};
     m_out.clear();
-    m_up_out.clear();
     m_head_sent = false;
     m_request_done = false;
     m_response_done = false;
@@ -500,7 +531,7 @@ private:
   void arm_header_timer()
   {
     if (!m_timer) {
-      m_timer.emplace(m_worker.ioc);
+      m_timer = std::make_unique<asio::steady_timer>(m_worker.ioc);
     }
     const auto gen = ++m_timer_gen;
     m_timer->expires_after(m_worker.shared.config.read_header_timeout);
@@ -607,26 +638,42 @@ private:
     const core::TimePoint deadline = m_hold_deadline;
     m_ticket = m_worker.next_ticket++;
     m_parked = true;
+    // Thousands may wait: give back what a parked request does not need.
+    if (m_in.size() == 0) {
+      m_in.shrink_to_fit();
+    }
+    m_req_head.compact();
+    m_side.reset(); // no backend conversation while parked (m_up is null here)
+    cancel_timer();
+    m_timer.reset();
     m_worker.park(shared_from_this(), m_ticket, m_decision.target.key(), deadline);
     watch_client_while_parked();
   }
 
-  // While parked, a read on the client notices when it leaves (499) and keeps
-  // whatever body bytes it sends, up to the hold's byte budget.
+  // While parked, waiting for the client's socket to become readable notices when it
+  // leaves (499); bytes it sends meanwhile (a body) are kept, up to 64 KiB. A wait,
+  // not a read: a held request owns no read buffer until it has something to read.
   void watch_client_while_parked()
   {
     if (m_in.size() >= 64 * 1024) {
       return; // enough buffered: stop reading (back-pressure); the client waits
     }
     m_parked_read = true;
-    m_client.async_read_some(m_in.prepare(4096), [self = shared_from_this()](error_code ec, size_t n) {
+    m_client.async_wait(tcp::socket::wait_read, [self = shared_from_this()](error_code ec) {
       self->m_parked_read = false;
-      if (!self->m_parked) {
+      size_t n = 0;
+      if (!ec) {
+        const size_t available = self->m_client.available(ec);
         if (!ec) {
-          self->m_in.commit(n); // raced with the release: keep the bytes for the body
+          n = self->m_client.read_some(self->m_in.prepare(std::max<size_t>(available, 1)), ec);
+          if (!ec) {
+            self->m_in.commit(n);
+          }
         }
-        if (auto next = std::exchange(self->m_after_parked_read, nullptr)) {
-          next(); // the release, now that nothing else reads into m_in
+      }
+      if (!self->m_parked) {
+        if (const Unparked why = std::exchange(self->m_unparked, Unparked::none); why != Unparked::none) {
+          self->continue_unparked(why); // now that nothing else reads into m_in
         }
         return;
       }
@@ -637,7 +684,6 @@ private:
         self->client_gone();
         return;
       }
-      self->m_in.commit(n);
       self->watch_client_while_parked();
     });
   }
@@ -645,13 +691,13 @@ private:
   // Runs `next` once the read that watched the client while parked has ended: it reads
   // into m_in, so no other read of the client may start before it is done (its bytes,
   // if any, are committed first: the start of the body, or the next request).
-  void after_parked_read(std::function<void()> next)
+  void after_parked_read(Unparked why)
   {
     if (!m_parked_read) {
-      next();
+      continue_unparked(why);
       return;
     }
-    m_after_parked_read = std::move(next);
+    m_unparked = why;
     error_code ignored;
     m_client.cancel(ignored); // only that read is pending while parked
   }
@@ -682,11 +728,14 @@ private:
       respond(proxy::error_response(502), "no endpoint");
       return;
     }
-    m_endpoint = *endpoint;
+    if (!m_side) {
+      m_side = std::make_unique<UpstreamSide>();
+    }
+    m_side->endpoint = *endpoint;
     m_connect_deadline = m_request_deadline != core::k_never
                            ? m_request_deadline
                            : now() + m_worker.shared.config.settings.connect_retry_cap;
-    m_worker.pool.acquire(m_endpoint.str(), [self = shared_from_this()](UpstreamPtr conn) {
+    m_worker.pool.acquire(m_side->endpoint.str(), [self = shared_from_this()](UpstreamPtr conn) {
       self->on_upstream(std::move(conn));
     });
   }
@@ -704,13 +753,13 @@ private:
   void connect()
   {
     error_code ec;
-    const tcp::endpoint target(asio::ip::make_address(m_endpoint.address, ec), m_endpoint.port);
+    const tcp::endpoint target(asio::ip::make_address(m_side->endpoint.address, ec), m_side->endpoint.port);
     if (ec) {
       upstream_failed(502, "bad endpoint address");
       return;
     }
     if (!m_timer) {
-      m_timer.emplace(m_worker.ioc);
+      m_timer = std::make_unique<asio::steady_timer>(m_worker.ioc);
     }
     const auto gen = ++m_timer_gen;
     m_timer->expires_after(m_worker.shared.config.settings.connect_timeout);
@@ -754,7 +803,7 @@ private:
 
   void send_request_head()
   {
-    m_up_out.clear();
+    m_side->out.clear();
     proxy::UpstreamRequest request;
     request.method = m_req_head.first();
     request.target = m_req_head.second();
@@ -766,27 +815,27 @@ private:
       request.framing = proxy::Framing::content_length;
       request.content_length = *length;
     }
-    proxy::write_upstream_request_head(m_up_out, request, m_req_head.fields());
-    m_req->out = &m_up_out;
+    proxy::write_upstream_request_head(m_side->out, request, m_req_head.fields());
+    m_req->out = &m_side->out;
     m_req->chunk_out = m_req->chunked();
     m_req->eager(true);
     if (!pump_request_body_from_buffer()) {
       upstream_failed(400, "bad request body"); // e.g. a bad chunk size: never forward what follows
       return;
     }
-    m_resp.emplace(m_resp_head);
-    m_resp->body_limit(k_no_body_limit);
-    m_resp->header_limit(k_response_head_limit);
-    m_resp->eager(false); // stop after the head: body bytes need m_resp->out, set when the head is sent
+    m_side->parser.emplace(m_side->head);
+    m_side->parser->body_limit(k_no_body_limit);
+    m_side->parser->header_limit(k_response_head_limit);
+    m_side->parser->eager(false); // stop after the head: body bytes need m_side->parser->out, set when the head is sent
     if (m_head_request) {
-      m_resp->skip(true);
+      m_side->parser->skip(true);
     }
     arm_response_timer();
     write_upstream();
     read_upstream();
   }
 
-  // Feeds buffered client bytes to the request parser (body -> m_up_out).
+  // Feeds buffered client bytes to the request parser (body -> m_side->out).
   bool pump_request_body_from_buffer()
   {
     while (!m_req->is_done() && m_in.size() > 0) {
@@ -811,20 +860,20 @@ private:
 
   void write_upstream()
   {
-    if (m_up_out.empty()) {
+    if (m_side->out.empty()) {
       after_upstream_write();
       return;
     }
     m_writing_upstream = true;
-    m_up_out.swap(m_up_sending);
-    m_up_out.clear();
-    asio::async_write(m_up->socket, asio::buffer(m_up_sending),
+    m_side->out.swap(m_side->sending);
+    m_side->out.clear();
+    asio::async_write(m_up->socket, asio::buffer(m_side->sending),
                       [self = shared_from_this(), exchange = m_exchange](error_code ec, size_t) {
       if (exchange != self->m_exchange) {
         return; // a write of an exchange that already ended
       }
       self->m_writing_upstream = false;
-      self->m_up_sending.clear();
+      self->m_side->sending.clear();
       if (ec) {
         self->upstream_failed(502, "write to upstream failed");
         return;
@@ -893,7 +942,7 @@ private:
       return;
     }
     if (!m_timer) {
-      m_timer.emplace(m_worker.ioc);
+      m_timer = std::make_unique<asio::steady_timer>(m_worker.ioc);
     }
     const auto gen = ++m_timer_gen;
     m_timer->expires_at(Clock::time_point(std::chrono::duration_cast<Clock::duration>(deadline.time_since_epoch())));
@@ -925,9 +974,9 @@ private:
       return;
     }
     if (ec) {
-      if (ec == asio::error::eof && m_resp->is_header_done() && m_resp->need_eof()) {
+      if (ec == asio::error::eof && m_side->parser->is_header_done() && m_side->parser->need_eof()) {
         error_code eof_ec;
-        m_resp->put_eof(eof_ec);
+        m_side->parser->put_eof(eof_ec);
         if (!m_head_sent) {
           send_response_head();
         }
@@ -937,7 +986,7 @@ private:
         return;
       }
       const bool bodiless_request = !m_req->chunked() && m_req->content_length().value_or(0) == 0;
-      if (!m_head_sent && !m_resp->got_some() && m_up->reused && !m_retried && m_request_done && bodiless_request) {
+      if (!m_head_sent && !m_side->parser->got_some() && m_up->reused && !m_retried && m_request_done && bodiless_request) {
         // A pooled connection the backend had closed: retry once on a new one.
         m_retried = true;
         error_code ignored;
@@ -946,7 +995,7 @@ private:
         m_up->reused = false;
         m_up->buffer.clear();
         m_up->socket = tcp::socket(m_worker.ioc);
-        m_resp.reset();
+        m_side->parser.reset();
         connect_for_retry();
         return;
       }
@@ -963,18 +1012,18 @@ private:
   void connect_for_retry()
   {
     // Re-send the head (and the body, which was fully buffered) on a fresh connection.
-    m_up_out.clear();
+    m_side->out.clear();
     proxy::UpstreamRequest request;
     request.method = m_req_head.first();
     request.target = m_req_head.second();
     request.client_ip = m_peer_ip;
-    proxy::write_upstream_request_head(m_up_out, request, m_req_head.fields());
-    m_resp.emplace(m_resp_head);
-    m_resp->body_limit(k_no_body_limit);
-    m_resp->header_limit(k_response_head_limit);
-    m_resp->eager(false); // until the head is sent (see send_request_head)
+    proxy::write_upstream_request_head(m_side->out, request, m_req_head.fields());
+    m_side->parser.emplace(m_side->head);
+    m_side->parser->body_limit(k_no_body_limit);
+    m_side->parser->header_limit(k_response_head_limit);
+    m_side->parser->eager(false); // until the head is sent (see send_request_head)
     if (m_head_request) {
-      m_resp->skip(true);
+      m_side->parser->skip(true);
     }
     connect_then_send_retry();
   }
@@ -982,7 +1031,7 @@ private:
   void connect_then_send_retry()
   {
     error_code ec;
-    const tcp::endpoint target(asio::ip::make_address(m_endpoint.address, ec), m_endpoint.port);
+    const tcp::endpoint target(asio::ip::make_address(m_side->endpoint.address, ec), m_side->endpoint.port);
     m_up->socket.async_connect(target, [self = shared_from_this()](error_code connect_ec) {
       if (connect_ec) {
         self->upstream_failed(502, "reconnect failed");
@@ -998,35 +1047,35 @@ private:
 
   void parse_response()
   {
-    while (m_up->buffer.size() > 0 && !m_resp->is_done()) {
+    while (m_up->buffer.size() > 0 && !m_side->parser->is_done()) {
       error_code ec;
-      const size_t used = m_resp->put(m_up->buffer.data(), ec);
+      const size_t used = m_side->parser->put(m_up->buffer.data(), ec);
       m_up->buffer.consume(used);
       if (ec == http::error::need_more) {
         break;
       }
       if (ec) {
-        spdlog::debug("response from {}: {}", m_endpoint.str(), ec.message());
+        spdlog::debug("response from {}: {}", m_side->endpoint.str(), ec.message());
         upstream_failed(502, "bad response from upstream");
         return;
       }
-      if (m_resp->is_header_done() && !m_head_sent) {
-        const unsigned status = m_resp->status;
+      if (m_side->parser->is_header_done() && !m_head_sent) {
+        const unsigned status = m_side->parser->status;
         if (status >= 100 && status < 200 && status != 101) {
           // 1xx informational (100 Continue, 103 Early Hints): pass it on, then the real response.
           std::string head;
           proxy::ClientResponse info;
           info.status = status;
-          info.reason = m_resp_head.first();
-          proxy::write_client_response_head(head, info, m_resp_head.fields());
+          info.reason = m_side->head.first();
+          proxy::write_client_response_head(head, info, m_side->head.fields());
           m_out.append(head);
           m_head_bytes += head.size();
-          m_resp.emplace(m_resp_head);
-          m_resp->body_limit(k_no_body_limit);
-          m_resp->header_limit(k_response_head_limit);
-          m_resp->eager(false); // until the head is sent (see send_request_head)
+          m_side->parser.emplace(m_side->head);
+          m_side->parser->body_limit(k_no_body_limit);
+          m_side->parser->header_limit(k_response_head_limit);
+          m_side->parser->eager(false); // until the head is sent (see send_request_head)
           if (m_head_request) {
-            m_resp->skip(true);
+            m_side->parser->skip(true);
           }
           continue;
         }
@@ -1040,7 +1089,7 @@ private:
         break;
       }
     }
-    if (m_resp->is_done()) {
+    if (m_side->parser->is_done()) {
       m_response_done = true;
     }
     if (!m_out.empty()) {
@@ -1064,24 +1113,24 @@ private:
   {
     cancel_response_header_timer();
     m_head_sent = true;
-    const unsigned status = m_resp->status;
+    const unsigned status = m_side->parser->status;
     m_status = status;
     proxy::ClientResponse response;
     response.status = status;
-    response.reason = m_resp_head.first();
+    response.reason = m_side->head.first();
     const bool bodiless = m_head_request || status == 204 || status == 304 || status < 200;
     const bool http10 = m_req->version < 11;
-    if (m_resp->chunked()) {
+    if (m_side->parser->chunked()) {
       response.framing = http10 ? proxy::Framing::until_close : proxy::Framing::chunked;
-    } else if (const auto length = m_resp->content_length()) {
+    } else if (const auto length = m_side->parser->content_length()) {
       response.framing = proxy::Framing::content_length;
       response.content_length = *length;
     } else if (!bodiless && status != 101) {
       response.framing = http10 ? proxy::Framing::until_close : proxy::Framing::chunked;
     }
-    if (bodiless && m_resp->content_length()) {
+    if (bodiless && m_side->parser->content_length()) {
       response.framing = proxy::Framing::content_length; // HEAD/304 keep the length they announce
-      response.content_length = *m_resp->content_length();
+      response.content_length = *m_side->parser->content_length();
     }
     if (response.framing == proxy::Framing::until_close) {
       m_keep_alive = false;
@@ -1096,14 +1145,14 @@ private:
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - m_hold_started).count();
     }
     const size_t before_head = m_out.size();
-    proxy::write_client_response_head(m_out, response, m_resp_head.fields());
+    proxy::write_client_response_head(m_out, response, m_side->head.fields());
     m_head_bytes += m_out.size() - before_head;
     if (!bodiless && status != 101) {
-      m_resp->out = &m_out;
-      m_resp->chunk_out = response.framing == proxy::Framing::chunked;
+      m_side->parser->out = &m_out;
+      m_side->parser->chunk_out = response.framing == proxy::Framing::chunked;
     }
-    m_resp->eager(true); // the body may now be parsed in the same put() as what precedes it
-    m_up_reusable = m_resp->keep_alive();
+    m_side->parser->eager(true); // the body may now be parsed in the same put() as what precedes it
+    m_up_reusable = m_side->parser->keep_alive();
   }
 
   void cancel_response_header_timer()
@@ -1128,7 +1177,7 @@ private:
       // Client bytes already read (after the request head) go upstream first.
       std::string pending(static_cast<const char*>(self->m_in.data().data()), self->m_in.size());
       self->m_in.consume(self->m_in.size());
-      self->m_up_out = std::move(pending);
+      self->m_side->out = std::move(pending);
       self->tunnel_client_to_up();
     });
   }
@@ -1155,15 +1204,15 @@ private:
   void tunnel_client_to_up()
   {
     auto self = shared_from_this();
-    if (!m_up_out.empty()) {
-      m_up_sending = std::move(m_up_out);
-      m_up_out.clear();
-      asio::async_write(m_up->socket, asio::buffer(m_up_sending), [self](error_code ec, size_t) {
+    if (!m_side->out.empty()) {
+      m_side->sending = std::move(m_side->out);
+      m_side->out.clear();
+      asio::async_write(m_up->socket, asio::buffer(m_side->sending), [self](error_code ec, size_t) {
         if (ec || !self->m_up) {
           self->end_tunnel();
           return;
         }
-        self->m_up_sending.clear();
+        self->m_side->sending.clear();
         self->tunnel_client_to_up();
       });
       return;
@@ -1174,7 +1223,7 @@ private:
         return;
       }
       self->m_in.commit(n);
-      self->m_up_out.assign(static_cast<const char*>(self->m_in.data().data()), self->m_in.size());
+      self->m_side->out.assign(static_cast<const char*>(self->m_in.data().data()), self->m_in.size());
       self->m_in.consume(self->m_in.size());
       self->tunnel_client_to_up();
     });
@@ -1218,7 +1267,8 @@ private:
       return;
     }
     if (m_up) {
-      const bool reusable = m_up_reusable && m_request_done && m_resp && m_resp->is_done() && m_up->buffer.size() == 0;
+      const bool reusable =
+        m_up_reusable && m_request_done && m_side->parser && m_side->parser->is_done() && m_up->buffer.size() == 0;
       m_worker.pool.release(std::move(m_up), reusable);
     }
     if (!m_request_done) {
@@ -1364,20 +1414,16 @@ private:
   uint16_t m_peer_port = 0;
   beast::flat_buffer m_in;
   HeadStore m_req_head;
-  HeadStore m_resp_head;
   std::optional<RequestParser> m_req;
-  std::optional<ResponseParser> m_resp;
+  std::unique_ptr<UpstreamSide> m_side; // allocated when forwarding starts, dropped while parked
   std::string m_out;
   std::string m_client_sending;
-  std::string m_up_out;
-  std::string m_up_sending;
   std::string m_host;
   std::string m_path;
   proxy::Decision m_decision;
   proxy::SnapshotPtr m_snapshot;
-  proxy::Endpoint m_endpoint;
   UpstreamPtr m_up;
-  std::optional<asio::steady_timer> m_timer;
+  std::unique_ptr<asio::steady_timer> m_timer; // allocated when first needed, dropped while parked
   uint64_t m_timer_gen = 0;
   hold::Ticket m_ticket = 0;
   size_t m_held_bytes = 0;
@@ -1410,7 +1456,7 @@ private:
   bool m_failed = false;
   bool m_watching_client = false; // watch_client_during_response() is waiting
   bool m_parked_read = false;     // watch_client_while_parked()'s read is pending
-  std::function<void()> m_after_parked_read; // what the release does once that read ended
+  Unparked m_unparked = Unparked::none; // what the release does once that read ended
   bool m_counted_active = false;
   uint64_t m_exchange = 0; // upstream handlers of an earlier exchange on this connection are ignored
 };
@@ -1436,18 +1482,34 @@ Worker::publish(proxy::SnapshotPtr next)
   const proxy::SnapshotPtr previous = snapshot;
   snapshot = std::move(next);
   // Wake only the waiters of services that became ready.
+  auto tickets = std::make_shared<std::vector<hold::Ticket>>();
   for (const std::string& service : hold::ReadyEndpoints::became_ready(previous->ready, snapshot->ready)) {
-    for (hold::Ticket ticket : holds.release(service)) {
-      const auto it = parked.find(ticket);
-      if (it == parked.end()) {
-        continue;
-      }
-      std::shared_ptr<Session> session = std::move(it->second);
-      parked.erase(it);
-      session->on_released();
-    }
+    std::vector<hold::Ticket> released = holds.release(service);
+    tickets->insert(tickets->end(), released.begin(), released.end());
   }
   arm_hold_timer();
+  release_batch(std::move(tickets), 0);
+}
+
+void
+Worker::release_batch(std::shared_ptr<std::vector<hold::Ticket>> tickets, size_t from)
+{
+  // Release in batches, yielding to the event loop between them: the first requests are
+  // on their way to the backend while later ones are still being woken.
+  constexpr size_t k_batch = 32;
+  const size_t to = std::min(tickets->size(), from + k_batch);
+  for (size_t i = from; i < to; ++i) {
+    const auto it = parked.find((*tickets)[i]);
+    if (it == parked.end()) {
+      continue; // left meanwhile
+    }
+    std::shared_ptr<Session> session = std::move(it->second);
+    parked.erase(it);
+    session->on_released();
+  }
+  if (to < tickets->size()) {
+    asio::post(ioc, [this, tickets, to] { release_batch(tickets, to); });
+  }
 }
 
 void

@@ -247,7 +247,7 @@ serve(const ServeConfig& config)
         continue;
       }
       // Let a burst of writes (cp -r, an editor's save) finish before re-reading.
-      while (watcher->wait_for_change(std::chrono::milliseconds(10))) {
+      while (watcher->wait_for_change(std::chrono::milliseconds(3))) {
       }
       spec::ClusterStatePtr next = source.reload();
       for (const std::string& line : source.take_logs()) {
