@@ -6,12 +6,6 @@ namespace kedahttp::proxy {
 
 namespace {
 
-char
-lower(char c)
-{
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
 void
 append_field(std::string& out, std::string_view name, std::string_view value)
 {
@@ -75,15 +69,7 @@ append_framing(std::string& out, Framing framing, uint64_t content_length)
 bool
 iequals(std::string_view a, std::string_view b)
 {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) {
-      return false;
-    }
-  }
-  return true;
+  return routing::equals_ignore_case(a, b);
 }
 
 bool

@@ -11,19 +11,6 @@ namespace {
 bool lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 bool alnum(char c) { return lower_alnum(c) || (c >= 'A' && c <= 'Z'); }
 
-bool
-label_chars_ok(std::string_view s)
-{
-  if (s.empty() || !lower_alnum(s.front()) || !lower_alnum(s.back())) {
-    return false;
-  }
-  for (char c : s) {
-    if (!lower_alnum(c) && c != '-') {
-      return false;
-    }
-  }
-  return true;
-}
 
 const char* const k_label_msg =
   "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start "
@@ -75,19 +62,13 @@ too_long(size_t max)
 } // namespace
 
 bool
-is_dns1123_label(std::string_view s)
+matches_dns1123_label_pattern(std::string_view s)
 {
-  return s.size() <= 63 && label_chars_ok(s);
-}
-
-bool
-is_dns1123_subdomain(std::string_view s)
-{
-  if (s.empty() || s.size() > 253) {
+  if (s.empty() || !lower_alnum(s.front()) || !lower_alnum(s.back())) {
     return false;
   }
-  for (std::string_view label : util::split(s, '.')) {
-    if (!label_chars_ok(label)) {
+  for (char c : s) {
+    if (!lower_alnum(c) && c != '-') {
       return false;
     }
   }
@@ -95,9 +76,32 @@ is_dns1123_subdomain(std::string_view s)
 }
 
 bool
+matches_dns1123_subdomain_pattern(std::string_view s)
+{
+  for (std::string_view label : util::split(s, '.')) {
+    if (!matches_dns1123_label_pattern(label)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool
+is_dns1123_label(std::string_view s)
+{
+  return s.size() <= 63 && matches_dns1123_label_pattern(s);
+}
+
+bool
+is_dns1123_subdomain(std::string_view s)
+{
+  return !s.empty() && s.size() <= 253 && matches_dns1123_subdomain_pattern(s);
+}
+
+bool
 is_dns1035_label(std::string_view s)
 {
-  return s.size() <= 63 && label_chars_ok(s) && s.front() >= 'a' && s.front() <= 'z';
+  return s.size() <= 63 && matches_dns1123_label_pattern(s) && s.front() >= 'a' && s.front() <= 'z';
 }
 
 bool
@@ -146,7 +150,7 @@ dns1123_label_error(std::string_view s)
   if (s.size() > 63) {
     return too_long(63);
   }
-  if (!label_chars_ok(s)) {
+  if (!matches_dns1123_label_pattern(s)) {
     return std::string(k_label_msg);
   }
   return std::nullopt;

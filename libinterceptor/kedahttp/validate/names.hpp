@@ -10,6 +10,9 @@
 namespace kedahttp::validate {
 
 bool is_dns1123_label(std::string_view s);      // <= 63, [a-z0-9]([-a-z0-9]*[a-z0-9])?
+// The label and subdomain patterns alone, without length limits (CRD schemas check maxLength apart).
+bool matches_dns1123_label_pattern(std::string_view s);
+bool matches_dns1123_subdomain_pattern(std::string_view s);
 bool is_dns1123_subdomain(std::string_view s);  // <= 253, labels of the above joined by '.'
 bool is_dns1035_label(std::string_view s);      // <= 63, starts with a letter
 bool is_wildcard_dns1123_subdomain(std::string_view s); // "*." + subdomain

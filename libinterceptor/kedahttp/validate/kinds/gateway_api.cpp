@@ -42,36 +42,21 @@ constexpr std::string_view k_path_re = R"(^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][
 
 constexpr std::string_view k_gateway_group = "gateway.networking.k8s.io";
 
-bool lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 bool letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool digit(char c) { return c >= '0' && c <= '9'; }
 bool hex_digit(char c) { return digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 bool visible(char c) { return c >= '!' && c <= '~'; }
 
-// [a-z0-9]([-a-z0-9]*[a-z0-9])? without a length limit (maxLength is separate).
 bool
 label_shape(std::string_view s)
 {
-  if (s.empty() || !lower_alnum(s.front()) || !lower_alnum(s.back())) {
-    return false;
-  }
-  for (char c : s) {
-    if (!lower_alnum(c) && c != '-') {
-      return false;
-    }
-  }
-  return true;
+  return matches_dns1123_label_pattern(s);
 }
 
 bool
 subdomain_shape(std::string_view s)
 {
-  for (std::string_view label : util::split(s, '.')) {
-    if (!label_shape(label)) {
-      return false;
-    }
-  }
-  return true;
+  return matches_dns1123_subdomain_pattern(s);
 }
 
 bool
