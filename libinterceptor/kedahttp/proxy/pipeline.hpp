@@ -98,7 +98,7 @@ struct Decision {
   std::optional<ServiceTarget> fallback;     // hold: where to go when readiness expires
   Timeouts timeouts;
   bool static_forward = false;               // static WhenUnavailable route, target ready: plain forward
-  std::string reason;                        // short text for logs ("no route", "placeholder", ...)
+  std::string_view reason;                   // short text for logs ("no route", ...): a literal
 };
 
 // The decision for a new request.
