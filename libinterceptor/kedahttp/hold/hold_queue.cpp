@@ -33,12 +33,21 @@ HoldQueue::forget(Ticket ticket, const Parked& parked)
 std::vector<Ticket>
 HoldQueue::release(const std::string& service_key)
 {
+  return release(service_key, SIZE_MAX);
+}
+
+std::vector<Ticket>
+HoldQueue::release(const std::string& service_key, size_t max)
+{
   std::vector<Ticket> out;
   const auto it = m_by_service.find(service_key);
   if (it == m_by_service.end()) {
     return out;
   }
-  for (Ticket ticket : it->second) {
+  std::deque<Ticket>& waiting = it->second;
+  while (!waiting.empty() && out.size() < max) {
+    const Ticket ticket = waiting.front();
+    waiting.pop_front();
     const auto parked = m_tickets.find(ticket);
     if (parked != m_tickets.end()) { // cancelled tickets stay in the deque until here
       forget(ticket, parked->second);
@@ -46,7 +55,9 @@ HoldQueue::release(const std::string& service_key)
       out.push_back(ticket);
     }
   }
-  m_by_service.erase(it);
+  if (waiting.empty()) {
+    m_by_service.erase(it);
+  }
   return out;
 }
 

@@ -32,6 +32,9 @@ public:
   // The service became ready: every ticket waiting for it, in arrival order. Only
   // this service's waiters are touched.
   std::vector<Ticket> release(const std::string& service_key);
+  // The same for at most `max` of them (the first in arrival order); the rest stay parked
+  // until a later call. Lets a driver get the first requests going before waking thousands.
+  std::vector<Ticket> release(const std::string& service_key, size_t max);
 
   // Tickets whose deadline is at or before `now`, earliest first.
   std::vector<Ticket> expire(core::TimePoint now);

@@ -365,7 +365,10 @@ public:
 
   void accept();
   void publish(proxy::SnapshotPtr next);
-  void release_batch(std::shared_ptr<std::vector<hold::Ticket>> tickets, size_t from);
+  void release_service(const std::string& service, size_t batch);
+  void release_finished();
+  size_t released_in_flight = 0;     // released from the hold, exchange not over yet
+  std::vector<std::string> draining; // services whose waiters wait for room in the window
   void park(const std::shared_ptr<Session>& session, hold::Ticket ticket, const std::string& service,
             core::TimePoint deadline);
   void unpark(hold::Ticket ticket);
@@ -423,6 +426,7 @@ public:
   // The held request's service became ready.
   void on_released()
   {
+    m_releasing = true; // counts against the worker's release window until the exchange ends
     m_parked = false;
     release_budget();
     m_cold_start = true;
@@ -617,8 +621,17 @@ private:
 
   // --- holding for a cold start ---
 
+  // A released request is done with its release (answered, failed, gone or parked again).
+  void end_release()
+  {
+    if (std::exchange(m_releasing, false)) {
+      m_worker.release_finished();
+    }
+  }
+
   void hold()
   {
+    end_release();
     const size_t bytes = m_req_head.bytes() + m_in.size();
     const auto verdict = m_worker.shared.budget.acquire(m_decision.route->key, bytes);
     if (verdict != hold::HoldBudget::Verdict::admitted) {
@@ -1349,6 +1362,7 @@ private:
     }
     m_finished = true;
     cancel_timer();
+    end_release();
     if (m_decision.counter) {
       m_decision.counter->leave();
       m_decision.counter = nullptr;
@@ -1398,6 +1412,7 @@ private:
   void close()
   {
     cancel_timer();
+    end_release();
     if (m_parked) {
       m_worker.unpark(m_ticket);
       m_parked = false;
@@ -1457,6 +1472,7 @@ private:
   bool m_watching_client = false; // watch_client_during_response() is waiting
   bool m_parked_read = false;     // watch_client_while_parked()'s read is pending
   Unparked m_unparked = Unparked::none; // what the release does once that read ended
+  bool m_releasing = false;              // released from the hold, exchange not over yet
   bool m_counted_active = false;
   uint64_t m_exchange = 0; // upstream handlers of an earlier exchange on this connection are ignored
 };
@@ -1481,34 +1497,54 @@ Worker::publish(proxy::SnapshotPtr next)
 {
   const proxy::SnapshotPtr previous = snapshot;
   snapshot = std::move(next);
-  // Wake only the waiters of services that became ready.
-  auto tickets = std::make_shared<std::vector<hold::Ticket>>();
+  // Wake only the waiters of services that became ready: a few at once, so that the
+  // first requests are on their way to the backend within the same turn of the event
+  // loop, then the rest in batches, yielding to the loop between them.
   for (const std::string& service : hold::ReadyEndpoints::became_ready(previous->ready, snapshot->ready)) {
-    std::vector<hold::Ticket> released = holds.release(service);
-    tickets->insert(tickets->end(), released.begin(), released.end());
+    release_service(service, 4);
   }
   arm_hold_timer();
-  release_batch(std::move(tickets), 0);
 }
 
 void
-Worker::release_batch(std::shared_ptr<std::vector<hold::Ticket>> tickets, size_t from)
+Worker::release_service(const std::string& service, size_t batch)
 {
-  // Release in batches, yielding to the event loop between them: the first requests are
-  // on their way to the backend while later ones are still being woken.
-  constexpr size_t k_batch = 32;
-  const size_t to = std::min(tickets->size(), from + k_batch);
-  for (size_t i = from; i < to; ++i) {
-    const auto it = parked.find((*tickets)[i]);
+  // Released requests go through a bounded pool anyway: waking more of them than it can
+  // carry only burns the CPU the first ones need. So at most a window of them is in
+  // flight; each that ends lets the next one go (release_finished).
+  const size_t window = shared.config.max_connections_per_endpoint;
+  const size_t room = released_in_flight < window ? window - released_in_flight : 0;
+  for (hold::Ticket ticket : holds.release(service, std::min(batch, room))) {
+    const auto it = parked.find(ticket);
     if (it == parked.end()) {
       continue; // left meanwhile
     }
     std::shared_ptr<Session> session = std::move(it->second);
     parked.erase(it);
+    ++released_in_flight;
     session->on_released();
   }
-  if (to < tickets->size()) {
-    asio::post(ioc, [this, tickets, to] { release_batch(tickets, to); });
+  if (holds.waiting_for(service) == 0) {
+    return;
+  }
+  if (released_in_flight < window) {
+    asio::post(ioc, [this, service] { release_service(service, 32); });
+  } else if (std::find(draining.begin(), draining.end(), service) == draining.end()) {
+    draining.push_back(service);
+  }
+}
+
+void
+Worker::release_finished()
+{
+  --released_in_flight;
+  while (!draining.empty() && released_in_flight < shared.config.max_connections_per_endpoint) {
+    const std::string service = draining.front();
+    draining.erase(draining.begin());
+    if (holds.waiting_for(service) > 0) {
+      asio::post(ioc, [this, service] { release_service(service, 32); });
+      return;
+    }
   }
 }
 
