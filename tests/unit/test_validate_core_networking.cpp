@@ -1,5 +1,5 @@
 // Ingress (networking.k8s.io/v1) and Service (v1) rules: spec/manifests.md 1.5, 1.6, 2.3 (KH201-206, KH210).
-#include "testutil/manifests.hpp"
+#include "testutil/expect.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -10,45 +10,13 @@ using kedahttp::core::Diagnostic;
 using kedahttp::core::Severity;
 using kedahttp::testutil::clean;
 using kedahttp::testutil::describe;
+using kedahttp::testutil::problems;
+using kedahttp::testutil::require_clean;
+using kedahttp::testutil::require_single;
 using kedahttp::testutil::validate_yaml;
 using kedahttp::validate::Result;
 
 namespace {
-
-// Findings of severity warning or error.
-std::vector<Diagnostic>
-problems(const Result& result)
-{
-  std::vector<Diagnostic> out;
-  for (const Diagnostic& d : result.diagnostics) {
-    if (d.severity != Severity::info) {
-      out.push_back(d);
-    }
-  }
-  return out;
-}
-
-// Validates `yaml` and requires exactly one error: `code` at `path` with `message`.
-void
-require_single(const std::string& yaml, const std::string& code, const std::string& path, const std::string& message)
-{
-  const Result result = validate_yaml(yaml);
-  INFO(describe(result));
-  const auto found = problems(result);
-  REQUIRE(found.size() == 1);
-  CHECK(found[0].severity == Severity::error);
-  CHECK(found[0].code == code);
-  CHECK(found[0].path == path);
-  CHECK(found[0].message == message);
-}
-
-void
-require_clean(const std::string& yaml)
-{
-  const Result result = validate_yaml(yaml);
-  INFO(describe(result));
-  CHECK(clean(result));
-}
 
 const std::string k_ingress_head = "apiVersion: networking.k8s.io/v1\n"
                                    "kind: Ingress\n"

@@ -1,5 +1,5 @@
 // VirtualService rules: spec/manifests.md 1.1 (Istio domains), 1.7, 2.3 (KH220-224).
-#include "testutil/manifests.hpp"
+#include "testutil/expect.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -10,46 +10,14 @@ using kedahttp::core::Diagnostic;
 using kedahttp::core::Severity;
 using kedahttp::testutil::clean;
 using kedahttp::testutil::describe;
+using kedahttp::testutil::problems;
+using kedahttp::testutil::require_clean;
+using kedahttp::testutil::require_single;
 using kedahttp::testutil::findings;
 using kedahttp::testutil::validate_yaml;
 using kedahttp::validate::Result;
 
 namespace {
-
-std::vector<Diagnostic>
-problems(const Result& result)
-{
-  std::vector<Diagnostic> out;
-  for (const Diagnostic& d : result.diagnostics) {
-    if (d.severity != Severity::info) {
-      out.push_back(d);
-    }
-  }
-  return out;
-}
-
-// Validates `yaml` and requires exactly one finding: `code` at `path` with `message`.
-void
-require_single(const std::string& yaml, const std::string& code, const std::string& path, const std::string& message,
-               Severity severity = Severity::error)
-{
-  const Result result = validate_yaml(yaml);
-  INFO(describe(result));
-  const auto found = problems(result);
-  REQUIRE(found.size() == 1);
-  CHECK(found[0].severity == severity);
-  CHECK(found[0].code == code);
-  CHECK(found[0].path == path);
-  CHECK(found[0].message == message);
-}
-
-void
-require_clean(const std::string& yaml)
-{
-  const Result result = validate_yaml(yaml);
-  INFO(describe(result));
-  CHECK(clean(result));
-}
 
 std::string
 virtual_service(const std::string& spec, const std::string& api_version = "networking.istio.io/v1")
