@@ -565,7 +565,6 @@ private:
     m_out.clear();
     proxy::write_simple_response(m_out, proxy::error_response(status), false, true);
     m_status = status;
-    m_close_after = true;
     write_client_then([self = shared_from_this()] { self->close(); });
   }
 
@@ -1453,7 +1452,6 @@ private:
   size_t m_body_bytes = 0; // everything written to the client for this exchange (heads too)
   size_t m_head_bytes = 0; // of which heads: the access log counts body bytes, as upstream
   bool m_keep_alive = true;
-  bool m_close_after = false;
   bool m_head_request = false;
   bool m_upgrade = false;
   bool m_head_sent = false;
