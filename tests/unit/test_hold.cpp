@@ -362,3 +362,29 @@ TEST_CASE("hold::ReadyEndpoints::became_ready reports only services that flipped
   CHECK(ReadyEndpoints::became_ready(b, a) == std::vector<std::string>{"default/a"});
   CHECK(ReadyEndpoints::became_ready(a, none).empty());
 }
+
+TEST_CASE("hold::HoldQueue keeps arrival order when thousands of waiters leave")
+{
+  using kedahttp::hold::HoldQueue;
+  using kedahttp::hold::Ticket;
+  HoldQueue queue;
+  for (Ticket t = 1; t <= 10000; ++t) {
+    queue.park(t, "default/app", kedahttp::core::k_never);
+  }
+  // Every ticket but each 100th leaves (clients gone): cheap, and the survivors keep their order.
+  for (Ticket t = 1; t <= 10000; ++t) {
+    if (t % 100 != 0) {
+      REQUIRE(queue.cancel(t));
+    }
+  }
+  CHECK(queue.waiting_for("default/app") == 100);
+  CHECK(queue.size() == 100);
+  const auto first = queue.release("default/app", 3);
+  CHECK(first == std::vector<Ticket>{100, 200, 300});
+  const auto rest = queue.release("default/app");
+  REQUIRE(rest.size() == 97);
+  CHECK(rest.front() == 400);
+  CHECK(rest.back() == 10000);
+  CHECK(queue.waiting_for("default/app") == 0);
+  CHECK(queue.size() == 0);
+}

@@ -10,7 +10,9 @@ HoldQueue::park(Ticket ticket, const std::string& service_key, core::TimePoint d
   if (!m_tickets.emplace(ticket, Parked{service_key, deadline}).second) {
     return; // already parked: indexing it twice would release or expire it twice
   }
-  m_by_service[service_key].push_back(ticket);
+  Waiting& waiting = m_by_service[service_key];
+  waiting.order.push_back(ticket);
+  ++waiting.live;
   if (deadline != core::k_never) {
     m_by_deadline.emplace(deadline, ticket);
   }
@@ -44,18 +46,19 @@ HoldQueue::release(const std::string& service_key, size_t max)
   if (it == m_by_service.end()) {
     return out;
   }
-  std::deque<Ticket>& waiting = it->second;
-  while (!waiting.empty() && out.size() < max) {
-    const Ticket ticket = waiting.front();
-    waiting.pop_front();
+  Waiting& waiting = it->second;
+  while (!waiting.order.empty() && out.size() < max) {
+    const Ticket ticket = waiting.order.front();
+    waiting.order.pop_front();
     const auto parked = m_tickets.find(ticket);
-    if (parked != m_tickets.end()) { // cancelled tickets stay in the deque until here
+    if (parked != m_tickets.end()) { // cancelled or expired tickets stay in `order` until here
       forget(ticket, parked->second);
       m_tickets.erase(parked);
+      --waiting.live;
       out.push_back(ticket);
     }
   }
-  if (waiting.empty()) {
+  if (waiting.live == 0) {
     m_by_service.erase(it);
   }
   return out;
@@ -72,12 +75,9 @@ HoldQueue::expire(core::TimePoint now)
     if (parked == m_tickets.end()) {
       continue;
     }
-    auto& waiting = m_by_service[parked->second.service_key];
-    waiting.erase(std::remove(waiting.begin(), waiting.end(), ticket), waiting.end());
-    if (waiting.empty()) {
-      m_by_service.erase(parked->second.service_key);
-    }
+    const std::string service_key = parked->second.service_key;
     m_tickets.erase(parked);
+    drop_from_service(service_key);
     out.push_back(ticket);
   }
   return out;
@@ -91,13 +91,34 @@ HoldQueue::cancel(Ticket ticket)
     return false;
   }
   forget(ticket, parked->second);
-  auto& waiting = m_by_service[parked->second.service_key];
-  waiting.erase(std::remove(waiting.begin(), waiting.end(), ticket), waiting.end());
-  if (waiting.empty()) {
-    m_by_service.erase(parked->second.service_key);
-  }
+  const std::string service_key = parked->second.service_key;
   m_tickets.erase(parked);
+  drop_from_service(service_key);
   return true;
+}
+
+// One live ticket of `service_key` left (expired or cancelled; already erased from m_tickets).
+void
+HoldQueue::drop_from_service(const std::string& service_key)
+{
+  const auto it = m_by_service.find(service_key);
+  if (it == m_by_service.end()) {
+    return;
+  }
+  Waiting& waiting = it->second;
+  if (--waiting.live == 0) {
+    m_by_service.erase(it);
+    return;
+  }
+  if (waiting.order.size() > 2 * waiting.live + 64) {
+    std::deque<Ticket> live;
+    for (Ticket ticket : waiting.order) {
+      if (m_tickets.count(ticket) > 0) {
+        live.push_back(ticket);
+      }
+    }
+    waiting.order.swap(live);
+  }
 }
 
 std::optional<core::TimePoint>
@@ -113,7 +134,7 @@ size_t
 HoldQueue::waiting_for(const std::string& service_key) const
 {
   const auto it = m_by_service.find(service_key);
-  return it == m_by_service.end() ? 0 : it->second.size();
+  return it == m_by_service.end() ? 0 : it->second.live;
 }
 
 HoldBudget::Verdict

@@ -54,7 +54,15 @@ private:
   void forget(Ticket ticket, const Parked& parked);
 
   std::unordered_map<Ticket, Parked> m_tickets;
-  std::unordered_map<std::string, std::deque<Ticket>> m_by_service;
+  // Arrival order per service. Tickets that expired or were cancelled are not erased
+  // from `order` (that would cost O(n) each, O(n^2) when thousands of clients leave at
+  // once); release() skips them, and `order` is compacted when they outnumber the live ones.
+  struct Waiting {
+    std::deque<Ticket> order;
+    size_t live = 0;
+  };
+  void drop_from_service(const std::string& service_key);
+  std::unordered_map<std::string, Waiting> m_by_service;
   std::multimap<core::TimePoint, Ticket> m_by_deadline;
 };
 
