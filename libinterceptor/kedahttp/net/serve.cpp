@@ -12,6 +12,7 @@
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/spdlog.h>
 
 #include <poll.h>
@@ -28,6 +29,17 @@ namespace kedahttp::net {
 namespace {
 
 std::atomic<int> g_signals{0};
+
+class JsonEscapedMessage : public spdlog::custom_flag_formatter
+{
+public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override
+  {
+    const std::string escaped = util::json_escape(std::string_view(msg.payload.data(), msg.payload.size()));
+    dest.append(escaped.data(), escaped.data() + escaped.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<JsonEscapedMessage>(); }
+};
 
 void
 on_signal(int)
@@ -135,7 +147,11 @@ int
 serve(const ServeConfig& config)
 {
   if (config.json_logs) {
-    spdlog::set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":"%v"})", spdlog::pattern_time_type::utc);
+    // One JSON object per line; the message is escaped (paths and reasons carry quotes).
+    auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
+    formatter->add_flag<JsonEscapedMessage>('*').set_pattern(
+      R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":"%*"})");
+    spdlog::set_formatter(std::move(formatter));
   }
   // Signals are handled on this thread: block them everywhere, wait here.
   sigset_t signals;
