@@ -113,6 +113,13 @@ read_environment(ServeFlags& flags)
   env_size(flags, "KEDAHTTP_HOLD_MAX_REQUESTS_PER_ROUTE", c.hold_limits.route_requests);
   env_size(flags, "KEDAHTTP_HOLD_MAX_BYTES", c.hold_limits.total_bytes);
   env_size(flags, "KEDAHTTP_HOLD_MAX_BYTES_PER_ROUTE", c.hold_limits.route_bytes);
+  // Settings upstream has and kedahttp does not yet: say so instead of ignoring them.
+  if (const char* tls = env("KEDA_HTTP_PROXY_TLS_ENABLED"); tls && std::string(tls) == "true") {
+    spdlog::warn("KEDA_HTTP_PROXY_TLS_ENABLED=true: the TLS listener is not implemented yet; serving plain HTTP only");
+  }
+  if (const char* ns = env("KEDA_HTTP_WATCH_NAMESPACE")) {
+    spdlog::warn("KEDA_HTTP_WATCH_NAMESPACE={}: ignored, state comes from --manifests", ns);
+  }
   // Deprecated names override the new ones when set above zero, as upstream.
   for (auto [name, target] : {std::pair{"KEDA_CONDITION_WAIT_TIMEOUT", &flags.readiness_timeout},
                               std::pair{"KEDA_RESPONSE_HEADER_TIMEOUT", &flags.response_header_timeout}}) {
