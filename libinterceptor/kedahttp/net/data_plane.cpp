@@ -554,6 +554,14 @@ private:
     }
   }
 
+  // The host the request is for: an absolute-form target's authority, else Host. A view
+  // into the request head (not kept as a copy: parked requests are many).
+  std::string_view request_host() const
+  {
+    const std::string_view authority = absolute_authority(m_req_head.second());
+    return authority.empty() ? proxy::find_field(m_req_head.fields(), "host").value_or(std::string_view()) : authority;
+  }
+
   void bad_request(error_code ec)
   {
     reject(ec == http::error::header_limit ? 431 : 400);
@@ -597,17 +605,12 @@ private:
     ++m_worker.shared.active;
     m_counted_active = true;
     const proxy::Fields fields = m_req_head.fields();
-    std::string_view host = absolute_authority(m_req_head.second());
-    if (host.empty()) {
-      host = proxy::find_field(fields, "host").value_or(std::string_view());
-    }
-    m_host = std::string(host);
     m_path = decode_path(m_req_head.second());
     m_keep_alive = m_req->keep_alive() && !m_worker.shared.draining.load(std::memory_order_relaxed);
     m_head_request = m_req_head.first() == "HEAD";
     m_upgrade = m_req->upgrade();
 
-    const proxy::RequestView view{m_req_head.first(), m_host, m_path, fields};
+    const proxy::RequestView view{m_req_head.first(), request_host(), m_path, fields};
     m_decision = proxy::decide(view, *m_worker.snapshot, m_worker.shared.config.settings);
     m_snapshot = m_worker.snapshot; // keeps the route alive for the whole exchange
     m_request_deadline = proxy::request_deadline(m_decision.timeouts, now());
@@ -1322,7 +1325,7 @@ private:
       abort(); // too late for a status: cut the connection so the client sees the failure
       return;
     }
-    spdlog::debug("{} {}{}: {} ({})", m_req_head.first(), m_host, m_path, status, reason);
+    spdlog::debug("{} {}{}: {} ({})", m_req_head.first(), request_host(), m_path, status, reason);
     m_keep_alive = false;
     respond(proxy::error_response(status), reason);
   }
@@ -1432,7 +1435,6 @@ private:
   std::unique_ptr<UpstreamSide> m_side; // allocated when forwarding starts, dropped while parked
   std::string m_out;
   std::string m_client_sending;
-  std::string m_host;
   std::string m_path;
   proxy::Decision m_decision;
   proxy::SnapshotPtr m_snapshot;
