@@ -28,37 +28,6 @@ make_key(std::string_view hostname, std::string_view path)
   return key;
 }
 
-std::string_view
-strip_port(std::string_view host)
-{
-  // Go's net.SplitHostPort, keeping only "did it succeed" and the host part.
-  const size_t colon = host.rfind(':');
-  if (host.empty() || colon == std::string_view::npos) {
-    return host; // missing port
-  }
-  std::string_view name;
-  size_t open_from = 0;  // no '[' may appear from here on
-  size_t close_from = 0; // no ']' may appear from here on
-  if (host.front() == '[') {
-    const size_t end = host.find(']');
-    if (end == std::string_view::npos || end + 1 != colon) {
-      return host; // missing ']', missing port, or too many colons
-    }
-    name = host.substr(1, end - 1);
-    open_from = 1;
-    close_from = end + 1;
-  } else {
-    name = host.substr(0, colon);
-    if (name.find(':') != std::string_view::npos) {
-      return host; // too many colons
-    }
-  }
-  if (host.find('[', open_from) != std::string_view::npos || host.find(']', close_from) != std::string_view::npos) {
-    return host; // unexpected bracket
-  }
-  return name;
-}
-
 bool
 is_catch_all_host(std::string_view hostname)
 {

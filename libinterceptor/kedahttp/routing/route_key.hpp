@@ -6,6 +6,8 @@
 
 #include <kedahttp/spec/objects.hpp>
 
+#include <kedahttp/util/strings.hpp>
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,10 +27,8 @@ std::string_view trim_slashes(std::string_view path);
 // make_key("example.com", "/api/v1") == "example.com/api/v1/", make_key("", "") == "/".
 std::string make_key(std::string_view hostname, std::string_view path);
 
-// `host` without its port, like Go's net.SplitHostPort: "example.com:8080" -> "example.com",
-// "[::1]:8080" -> "::1", "host:" -> "host"; anything SplitHostPort rejects ("example.com",
-// "[::1]", "::1", "a:b:c") is returned unchanged. The port is not checked.
-std::string_view strip_port(std::string_view host);
+// `host` without its port, like Go's net.SplitHostPort (util/strings.hpp).
+using util::strip_port;
 
 // True for the catch-all host patterns "*" and "".
 bool is_catch_all_host(std::string_view hostname);

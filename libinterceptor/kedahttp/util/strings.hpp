@@ -29,6 +29,12 @@ std::string json_escape(std::string_view text);
 // Escapes `text` for XML character data and attribute values.
 std::string xml_escape(std::string_view text);
 
+// `host` without its port, like Go's net.SplitHostPort: "example.com:8080" -> "example.com",
+// "[::1]:8080" -> "::1", "host:" -> "host"; anything SplitHostPort rejects ("example.com",
+// "[::1]", "::1", "a:b:c") is returned unchanged. The port is not checked. The interceptor
+// strips request and route hosts this way, so routing and validate share it.
+std::string_view strip_port(std::string_view host);
+
 // True when `text` is a base-10 integer with an optional sign.
 bool is_decimal_integer(std::string_view text);
 

@@ -2,37 +2,6 @@
 
 namespace kedahttp::validate {
 
-std::string
-strip_port(std::string_view host)
-{
-  // Go's net.SplitHostPort; on any error the interceptor keeps the host as it is.
-  const size_t colon = host.rfind(':');
-  if (colon == std::string_view::npos) {
-    return std::string(host); // no port
-  }
-  std::string_view name;
-  size_t open_from = 0;  // no '[' may appear from here on
-  size_t close_from = 0; // no ']' may appear from here on
-  if (host.front() == '[') {
-    const size_t close = host.find(']');
-    if (close == std::string_view::npos || close + 1 != colon) {
-      return std::string(host); // missing ']', missing port or too many colons
-    }
-    name = host.substr(1, close - 1);
-    open_from = 1;
-    close_from = close + 1;
-  } else {
-    name = host.substr(0, colon);
-    if (name.find(':') != std::string_view::npos) {
-      return std::string(host); // too many colons: an IPv6 literal without brackets
-    }
-  }
-  if (host.find('[', open_from) != std::string_view::npos || host.find(']', close_from) != std::string_view::npos) {
-    return std::string(host);
-  }
-  return std::string(name);
-}
-
 bool
 is_wildcard(std::string_view host)
 {

@@ -4,15 +4,15 @@
 // (spec/manifests.md 1.1 and 2.2): exact, case-sensitive, port stripped,
 // "*.suffix" matching any depth, "*" or "" as catch-all, paths by segment.
 
+#include <kedahttp/util/strings.hpp>
+
 #include <string>
 #include <string_view>
 
 namespace kedahttp::validate {
 
-// The interceptor's StripPort (Go's net.SplitHostPort, host kept when that fails):
-// "app.example.com:8080" -> "app.example.com", "[::1]:8080" -> "::1", while
-// "[::1]" (no port) and "::1" (too many colons) are returned unchanged.
-std::string strip_port(std::string_view host);
+// The interceptor's StripPort (Go's net.SplitHostPort, host kept when that fails; util/strings.hpp).
+using util::strip_port;
 
 bool is_wildcard(std::string_view host);
 

@@ -144,7 +144,7 @@ private:
   {
     std::vector<std::string> out;
     for (const auto& host : hosts) {
-      std::string pattern = strip_port(host.value);
+      std::string pattern(strip_port(host.value));
       if (pattern.empty() || pattern == "*") {
         return {};
       }
@@ -764,7 +764,7 @@ private:
     for (const spec::InterceptorRoute& ir : m_inv.interceptor_routes) {
       for (const spec::RouteRule& rule : ir.rules) {
         for (const auto& host : rule.hosts) {
-          const std::string pattern = strip_port(host.value);
+          const std::string pattern(strip_port(host.value));
           if (pattern.empty() || pattern == "*") {
             continue;
           }

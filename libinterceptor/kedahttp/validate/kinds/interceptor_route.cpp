@@ -61,7 +61,7 @@ duration()
 std::optional<std::string>
 host_problem(const std::string& written)
 {
-  const std::string host = strip_port(written);
+  const std::string host(strip_port(written));
   if (host.empty() || host == "*") {
     return std::nullopt;
   }
