@@ -151,12 +151,27 @@ void check_schema(const manifest::Node& node, const Schema& schema, const std::s
 std::string join_path(const std::string& parent, std::string_view field);
 std::string index_path(const std::string& parent, size_t index);
 
+// The field when present and not null, else nullptr. For rules written in C++: the
+// schema reports wrong types, and rules skip such values.
+inline const manifest::Node*
+get(const manifest::Node& node, std::string_view key)
+{
+  const manifest::Node* child = node.find(key);
+  return child && !child->is_null() ? child : nullptr;
+}
+
 // True when the field is present and not null.
 inline bool
 has(const manifest::Node& node, std::string_view key)
 {
-  const manifest::Node* child = node.find(key);
-  return child && !child->is_null();
+  return get(node, key) != nullptr;
+}
+
+// True when `node` is a string scalar (as JSON would type it).
+inline bool
+is_string(const manifest::Node* node)
+{
+  return node && node->is_scalar() && node->scalar_type() == manifest::ScalarType::string;
 }
 
 } // namespace kedahttp::validate

@@ -17,20 +17,6 @@ namespace {
 using manifest::Node;
 using manifest::ScalarType;
 
-// --- node access (the schema reports wrong types; rules skip such values) ---
-
-const Node*
-get(const Node& node, std::string_view key)
-{
-  const Node* child = node.find(key);
-  return child && !child->is_null() ? child : nullptr;
-}
-
-bool
-is_string(const Node* node)
-{
-  return node && node->is_scalar() && node->scalar_type() == ScalarType::string;
-}
 
 std::optional<int64_t>
 integer_of(const Node* node)

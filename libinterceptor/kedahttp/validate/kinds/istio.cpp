@@ -29,20 +29,6 @@ const char* const k_destination = "KH222";
 const char* const k_weights = "KH223";
 const char* const k_gateway = "KH224";
 
-// --- node access (the schema reports wrong types; rules skip such values) ---
-
-const Node*
-get(const Node& node, std::string_view key)
-{
-  const Node* child = node.find(key);
-  return child && !child->is_null() ? child : nullptr;
-}
-
-bool
-is_string(const Node* node)
-{
-  return node && node->is_scalar() && node->scalar_type() == ScalarType::string;
-}
 
 // The text of a string field, "" when absent or not a string.
 std::string
