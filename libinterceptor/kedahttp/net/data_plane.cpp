@@ -816,7 +816,8 @@ private:
     });
   }
 
-  void send_request_head()
+  // The request head as the backend gets it, into m_side->out (which it clears).
+  void write_request_head()
   {
     m_side->out.clear();
     proxy::UpstreamRequest request;
@@ -831,6 +832,24 @@ private:
       request.content_length = *length;
     }
     proxy::write_upstream_request_head(m_side->out, request, m_req_head.fields());
+  }
+
+  // A fresh parser for the next response head. It stops after the head: body bytes
+  // need parser->out, which is set when the head is sent to the client.
+  void start_response_parser()
+  {
+    m_side->parser.emplace(m_side->head);
+    m_side->parser->body_limit(k_no_body_limit);
+    m_side->parser->header_limit(k_response_head_limit);
+    m_side->parser->eager(false);
+    if (m_head_request) {
+      m_side->parser->skip(true);
+    }
+  }
+
+  void send_request_head()
+  {
+    write_request_head();
     m_req->out = &m_side->out;
     m_req->chunk_out = m_req->chunked();
     m_req->eager(true);
@@ -838,13 +857,7 @@ private:
       upstream_failed(400, "bad request body"); // e.g. a bad chunk size: never forward what follows
       return;
     }
-    m_side->parser.emplace(m_side->head);
-    m_side->parser->body_limit(k_no_body_limit);
-    m_side->parser->header_limit(k_response_head_limit);
-    m_side->parser->eager(false); // stop after the head: body bytes need m_side->parser->out, set when the head is sent
-    if (m_head_request) {
-      m_side->parser->skip(true);
-    }
+    start_response_parser();
     arm_response_timer();
     write_upstream();
     read_upstream();
@@ -1026,20 +1039,9 @@ private:
 
   void connect_for_retry()
   {
-    // Re-send the head (and the body, which was fully buffered) on a fresh connection.
-    m_side->out.clear();
-    proxy::UpstreamRequest request;
-    request.method = m_req_head.first();
-    request.target = m_req_head.second();
-    request.client_ip = m_peer_ip;
-    proxy::write_upstream_request_head(m_side->out, request, m_req_head.fields());
-    m_side->parser.emplace(m_side->head);
-    m_side->parser->body_limit(k_no_body_limit);
-    m_side->parser->header_limit(k_response_head_limit);
-    m_side->parser->eager(false); // until the head is sent (see send_request_head)
-    if (m_head_request) {
-      m_side->parser->skip(true);
-    }
+    // Re-send the same head on a fresh connection (retries are only for bodiless requests).
+    write_request_head();
+    start_response_parser();
     connect_then_send_retry();
   }
 
@@ -1085,13 +1087,7 @@ private:
           proxy::write_client_response_head(head, info, m_side->head.fields());
           m_out.append(head);
           m_head_bytes += head.size();
-          m_side->parser.emplace(m_side->head);
-          m_side->parser->body_limit(k_no_body_limit);
-          m_side->parser->header_limit(k_response_head_limit);
-          m_side->parser->eager(false); // until the head is sent (see send_request_head)
-          if (m_head_request) {
-            m_side->parser->skip(true);
-          }
+          start_response_parser();
           continue;
         }
         send_response_head();
