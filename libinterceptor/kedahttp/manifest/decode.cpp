@@ -4,14 +4,6 @@ namespace kedahttp::manifest {
 
 namespace {
 
-const Node k_null;
-
-const Node&
-at(const Node& node, std::string_view key)
-{
-  const Node* child = node.find(key);
-  return child ? *child : k_null;
-}
 
 std::string
 text(const Node& node, std::string_view key, std::string fallback = {})

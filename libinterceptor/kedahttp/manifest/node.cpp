@@ -167,6 +167,14 @@ Node::json_type() const
   return "string";
 }
 
+const Node&
+at(const Node& node, std::string_view key)
+{
+  static const Node null_node;
+  const Node* child = node.find(key);
+  return child ? *child : null_node;
+}
+
 Node
 Node::scalar(std::string text, bool is_quoted)
 {

@@ -60,4 +60,8 @@ struct Entry {
   Node value;
 };
 
+// The child `key` of a mapping, or a null node when absent: lets decoders read
+// optional nested fields without a check at every level.
+const Node& at(const Node& node, std::string_view key);
+
 } // namespace kedahttp::manifest

@@ -18,6 +18,7 @@ namespace kedahttp::source {
 
 namespace {
 
+using manifest::at;
 using manifest::Node;
 
 enum class Kind { interceptor_route, http_scaled_object, service, endpoint_slice, config_map, other };
@@ -56,14 +57,6 @@ struct Problem
   std::string reason; // "field.path: message"
 };
 
-const Node k_null;
-
-const Node&
-at(const Node& node, std::string_view key)
-{
-  const Node* child = node.find(key);
-  return child ? *child : k_null;
-}
 
 core::SourceMark
 mark_or(const Node& node, core::SourceMark fallback)
