@@ -5,23 +5,10 @@
 # Usage: scripts/bench/install-tools.sh
 set -euo pipefail
 
-packages=(wrk nginx-light golang-go)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
+packages=(wrk golang-go)
 # Any nginx flavour will do for the peers (nginx-light, nginx-core, nginx-full ...).
-if [[ " ${missing[*]} " == *" nginx-light "* ]] && command -v nginx >/dev/null 2>&1; then
-  missing=("${missing[@]/nginx-light/}")
-fi
-mapfile -t missing < <(printf '%s\n' "${missing[@]}" | grep -v '^$' || true)
-if ((${#missing[@]})); then
-  echo "install-tools: installing ${missing[*]}"
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || packages+=(nginx-light)
+"$(dirname "$0")/../apt-install-missing.sh" --label install-tools "${packages[@]}"
 # The package's own nginx service is not used: the benchmarks start their nginx with their own config.
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nginx 2>/dev/null; then
   echo "install-tools: note: a system nginx service is running (the benchmarks do not use it)"
