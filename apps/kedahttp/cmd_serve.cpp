@@ -91,6 +91,41 @@ env_size(ServeFlags& flags, const char* name, size_t& out)
   }
 }
 
+// The TLS listener's variables. The policy settings have new names (KEDA_HTTP_TLS_*);
+// the older KEDA_HTTP_PROXY_TLS_* ones still win when set, as upstream.
+void
+read_tls_environment(ServeFlags& flags)
+{
+  net::TlsConfig& tls = flags.config.tls;
+  env_bool(flags, "KEDA_HTTP_PROXY_TLS_ENABLED", tls.enabled);
+  env_port(flags, "KEDA_HTTP_PROXY_TLS_PORT", tls.port);
+  env_text("KEDA_HTTP_PROXY_TLS_CERT_PATH", tls.cert_path);
+  env_text("KEDA_HTTP_PROXY_TLS_KEY_PATH", tls.key_path);
+  if (const char* paths = env("KEDA_HTTP_PROXY_TLS_CERT_STORE_PATHS")) {
+    for (const std::string_view path : util::split(paths, ',')) {
+      if (!util::trim(path).empty()) {
+        tls.cert_store_paths.emplace_back(util::trim(path));
+      }
+    }
+  }
+  for (auto [suffix, target] : {std::pair{"MIN_VERSION", &tls.min_version}, std::pair{"MAX_VERSION", &tls.max_version},
+                                std::pair{"CIPHER_SUITES", &tls.cipher_suites},
+                                std::pair{"CURVE_PREFERENCES", &tls.curve_preferences}}) {
+    const std::string name = std::string("KEDA_HTTP_TLS_") + suffix;
+    const std::string deprecated = std::string("KEDA_HTTP_PROXY_TLS_") + suffix;
+    env_text(name.c_str(), *target);
+    if (env(deprecated.c_str())) {
+      spdlog::warn("{} is deprecated, use {}", deprecated, name);
+      env_text(deprecated.c_str(), *target);
+    }
+  }
+  env_bool(flags, "KEDA_HTTP_TLS_SKIP_VERIFY", tls.skip_verify);
+  if (env("KEDA_HTTP_PROXY_TLS_SKIP_VERIFY")) {
+    spdlog::warn("KEDA_HTTP_PROXY_TLS_SKIP_VERIFY is deprecated, use KEDA_HTTP_TLS_SKIP_VERIFY");
+    env_bool(flags, "KEDA_HTTP_PROXY_TLS_SKIP_VERIFY", tls.skip_verify);
+  }
+}
+
 // Reads every KEDA_HTTP_* variable upstream's interceptor reads (spec/interceptor.md 5.1).
 void
 read_environment(ServeFlags& flags)
@@ -113,10 +148,8 @@ read_environment(ServeFlags& flags)
   env_size(flags, "KEDAHTTP_HOLD_MAX_REQUESTS_PER_ROUTE", c.hold_limits.route_requests);
   env_size(flags, "KEDAHTTP_HOLD_MAX_BYTES", c.hold_limits.total_bytes);
   env_size(flags, "KEDAHTTP_HOLD_MAX_BYTES_PER_ROUTE", c.hold_limits.route_bytes);
+  read_tls_environment(flags);
   // Settings upstream has and kedahttp does not yet: say so instead of ignoring them.
-  if (const char* tls = env("KEDA_HTTP_PROXY_TLS_ENABLED"); tls && std::string(tls) == "true") {
-    spdlog::warn("KEDA_HTTP_PROXY_TLS_ENABLED=true: the TLS listener is not implemented yet; serving plain HTTP only");
-  }
   if (const char* ns = env("KEDA_HTTP_WATCH_NAMESPACE")) {
     spdlog::warn("KEDA_HTTP_WATCH_NAMESPACE={}: ignored, state comes from --manifests", ns);
   }
@@ -259,6 +292,25 @@ add_serve(CLI::App& app)
     ->capture_default_str();
   cmd->add_option("--retry-after", f.retry_after, "Retry-After of the 503 sent when the hold is full")
     ->capture_default_str();
+  net::TlsConfig& t = c.tls;
+  cmd->add_option("--tls", t.enabled, "Also serve TLS (HTTP/1.1) on the TLS port; requests are re-encrypted to "
+                                      "backends [KEDA_HTTP_PROXY_TLS_ENABLED]")
+    ->capture_default_str();
+  cmd->add_option("--tls-port", t.port, "TLS proxy port [KEDA_HTTP_PROXY_TLS_PORT]")->capture_default_str();
+  cmd->add_option("--tls-cert", t.cert_path, "Default certificate (PEM, chain allowed) [KEDA_HTTP_PROXY_TLS_CERT_PATH]")
+    ->capture_default_str();
+  cmd->add_option("--tls-key", t.key_path, "Its key [KEDA_HTTP_PROXY_TLS_KEY_PATH]")->capture_default_str();
+  cmd->add_option("--tls-cert-store", t.cert_store_paths,
+                  "Directory (repeatable) walked for X.crt + X.key or X.pem + X-key.pem pairs, served by SNI "
+                  "(exact names from their SANs) [KEDA_HTTP_PROXY_TLS_CERT_STORE_PATHS, comma-separated]");
+  cmd->add_option("--tls-skip-verify", t.skip_verify, "Do not verify backends' certificates [KEDA_HTTP_TLS_SKIP_VERIFY]")
+    ->capture_default_str();
+  cmd->add_option("--tls-min-version", t.min_version, "1.2 (default) or 1.3 [KEDA_HTTP_TLS_MIN_VERSION]");
+  cmd->add_option("--tls-max-version", t.max_version, "1.2 or 1.3 (default) [KEDA_HTTP_TLS_MAX_VERSION]");
+  cmd->add_option("--tls-cipher-suites", t.cipher_suites,
+                  "TLS 1.2 suites by Go name, comma-separated [KEDA_HTTP_TLS_CIPHER_SUITES]");
+  cmd->add_option("--tls-curve-preferences", t.curve_preferences,
+                  "Curves by Go name (X25519, CurveP256, ...), comma-separated [KEDA_HTTP_TLS_CURVE_PREFERENCES]");
   cmd->add_option("--max-header-bytes", c.max_header_bytes, "Request head size limit; larger: 431")
     ->capture_default_str();
   cmd->add_option("--read-header-timeout", f.read_header_timeout, "Close connections whose head is this slow")

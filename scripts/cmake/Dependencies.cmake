@@ -10,3 +10,4 @@ endif()
 find_package(Boost 1.74 REQUIRED)         # Boost::headers (Asio, Beast)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(CPPHTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib) # no CMake config in Debian 12
+find_package(OpenSSL 3 REQUIRED)         # OpenSSL::SSL: the TLS listener and re-encryption to backends

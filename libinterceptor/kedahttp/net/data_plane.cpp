@@ -22,6 +22,7 @@
 #include <utility> // Boost 1.74's asio/awaitable.hpp uses std::exchange without including it
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -54,6 +55,8 @@ constexpr std::uint64_t k_no_body_limit = std::numeric_limits<std::uint64_t>::ma
 // A backend's response head may be this large (Go's Transport default; Beast's own is 8 KiB,
 // which large Set-Cookie or CSP headers exceed).
 constexpr std::uint32_t k_response_head_limit = 10 * 1024 * 1024;
+// Go's Transport default (TLSHandshakeTimeout) for re-encrypted backend connections.
+constexpr auto k_tls_handshake_timeout = std::chrono::seconds(10);
 
 core::TimePoint
 now()
@@ -231,11 +234,78 @@ absolute_authority(std::string_view target)
   return rest.substr(0, rest.find_first_of("/?#"));
 }
 
+// --- streams ---------------------------------------------------------------------
+
+// A connection, plain or TLS over TCP. Sessions and upstream connections hold one
+// and do not care which: it forwards reads and writes to the right layer (and is an
+// AsyncStream itself, for asio::async_write). The TLS layer is allocated only for
+// TLS connections: a plain parked request pays one null pointer for it.
+class Stream
+{
+public:
+  using executor_type = tcp::socket::executor_type;
+  using Tls = asio::ssl::stream<tcp::socket&>;
+
+  explicit Stream(tcp::socket socket) : m_socket(std::move(socket)) {}
+  explicit Stream(asio::io_context& ioc) : m_socket(ioc) {}
+
+  tcp::socket& socket() { return m_socket; }
+  executor_type get_executor() { return m_socket.get_executor(); }
+  bool is_tls() const { return m_tls != nullptr; }
+  Tls& tls() { return *m_tls; }
+
+  // Puts a TLS layer over the (connected) socket; the handshake is the caller's.
+  Tls& start_tls(asio::ssl::context& context)
+  {
+    m_tls = std::make_unique<Tls>(m_socket, context);
+    return *m_tls;
+  }
+
+  // A fresh, unconnected socket (and no TLS layer): for a new connection attempt.
+  void reset(asio::io_context& ioc)
+  {
+    error_code ignored;
+    m_socket.close(ignored);
+    m_tls.reset();
+    m_socket = tcp::socket(ioc);
+  }
+
+  template<typename Buffers, typename Handler> void async_read_some(const Buffers& buffers, Handler&& handler)
+  {
+    if (m_tls) {
+      m_tls->async_read_some(buffers, std::forward<Handler>(handler));
+    } else {
+      m_socket.async_read_some(buffers, std::forward<Handler>(handler));
+    }
+  }
+
+  template<typename Buffers, typename Handler> void async_write_some(const Buffers& buffers, Handler&& handler)
+  {
+    if (m_tls) {
+      m_tls->async_write_some(buffers, std::forward<Handler>(handler));
+    } else {
+      m_socket.async_write_some(buffers, std::forward<Handler>(handler));
+    }
+  }
+
+private:
+  tcp::socket m_socket;
+  std::unique_ptr<Tls> m_tls;
+};
+
+// A TLS peer that closes without close_notify ends the stream like a TCP close would:
+// bodies framed by the end of the connection end there (Go reads it as io.EOF too).
+error_code
+normalize_eof(error_code ec)
+{
+  return ec == asio::ssl::error::stream_truncated ? error_code(asio::error::eof) : ec;
+}
+
 // --- upstream connections --------------------------------------------------------
 
 struct UpstreamConn {
-  explicit UpstreamConn(asio::io_context& ioc) : socket(ioc) {}
-  tcp::socket socket;
+  explicit UpstreamConn(asio::io_context& ioc) : stream(ioc) {}
+  Stream stream;
   beast::flat_buffer buffer;
   std::string key;
   bool connected = false;
@@ -278,7 +348,7 @@ public:
   void release(UpstreamPtr conn, bool reusable)
   {
     Slot& slot = m_slots[conn->key];
-    if (reusable && conn->connected && conn->socket.is_open()) {
+    if (reusable && conn->connected && conn->stream.socket().is_open()) {
       if (!slot.waiters.empty()) {
         UpstreamHandler next = std::move(slot.waiters.front());
         slot.waiters.pop_front();
@@ -293,7 +363,7 @@ public:
       return;
     }
     error_code ignored;
-    conn->socket.close(ignored);
+    conn->stream.socket().close(ignored);
     if (!slot.waiters.empty()) {
       // The slot stays open for the next waiter, with a fresh connection.
       UpstreamHandler next = std::move(slot.waiters.front());
@@ -311,7 +381,7 @@ public:
     for (auto& [key, slot] : m_slots) {
       for (auto& conn : slot.idle) {
         error_code ignored;
-        conn->socket.close(ignored);
+        conn->stream.socket().close(ignored);
         --slot.open;
       }
       slot.idle.clear();
@@ -351,19 +421,28 @@ public:
 
   void listen()
   {
-    const auto address = asio::ip::make_address(shared.config.bind_address);
-    const tcp::endpoint endpoint(address, shared.config.proxy_port);
-    acceptor.open(endpoint.protocol());
-    acceptor.set_option(asio::socket_base::reuse_address(true));
-    int one = 1;
-    if (::setsockopt(acceptor.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) {
-      throw std::runtime_error("SO_REUSEPORT: " + std::string(std::strerror(errno)));
+    listen_on(acceptor, shared.config.proxy_port);
+    if (tls_acceptor) {
+      listen_on(*tls_acceptor, shared.config.tls.port);
     }
-    acceptor.bind(endpoint);
-    acceptor.listen(4096);
   }
 
-  void accept();
+  void listen_on(tcp::acceptor& into, uint16_t port)
+  {
+    const auto address = asio::ip::make_address(shared.config.bind_address);
+    const tcp::endpoint endpoint(address, port);
+    into.open(endpoint.protocol());
+    into.set_option(asio::socket_base::reuse_address(true));
+    int one = 1;
+    if (::setsockopt(into.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) {
+      throw std::runtime_error("SO_REUSEPORT: " + std::string(std::strerror(errno)));
+    }
+    into.bind(endpoint);
+    into.listen(4096);
+  }
+
+  void accept(tcp::acceptor& from, asio::ssl::context* tls);
+  void close_listeners();
   void publish(proxy::SnapshotPtr next);
   void release_service(const std::string& service, size_t batch);
   void release_finished();
@@ -378,6 +457,9 @@ public:
   unsigned index;
   asio::io_context ioc;
   tcp::acceptor acceptor;
+  std::optional<tcp::acceptor> tls_acceptor;  // when the TLS listener runs
+  asio::ssl::context* tls_server = nullptr;   // the contexts are the data plane's, shared
+  asio::ssl::context* tls_client = nullptr;
   proxy::SnapshotPtr snapshot;
   UpstreamPool pool;
   hold::HoldQueue holds;
@@ -408,13 +490,35 @@ class Session : public std::enable_shared_from_this<Session>
 public:
   Session(Worker& worker, tcp::socket socket) : m_worker(worker), m_client(std::move(socket)) {}
 
-  void start()
+  // `tls`: a connection to the TLS listener (handshake first, then re-encrypt to backends).
+  void start(asio::ssl::context* tls)
   {
     error_code ec;
-    m_client.set_option(tcp::no_delay(true), ec);
-    const auto peer = m_client.remote_endpoint(ec);
+    m_client.socket().set_option(tcp::no_delay(true), ec);
+    const auto peer = m_client.socket().remote_endpoint(ec);
     m_peer_ip = ec ? std::string() : peer.address().to_string();
     m_peer_port = ec ? 0 : peer.port();
+    if (!tls) {
+      start_requests();
+      return;
+    }
+    // The handshake counts against the read-header timeout, as in Go's server.
+    arm_header_timer();
+    m_client.start_tls(*tls).async_handshake(asio::ssl::stream_base::server,
+                                             [self = shared_from_this()](error_code handshake_ec) {
+                                               self->cancel_timer();
+                                               if (handshake_ec) {
+                                                 spdlog::debug("TLS handshake from {}: {}", self->m_peer_ip,
+                                                               handshake_ec.message());
+                                                 self->close();
+                                                 return;
+                                               }
+                                               self->start_requests();
+                                             });
+  }
+
+  void start_requests()
+  {
     next_request();
     // A new connection must send its first head within the read-header timeout (as Go's
     // server); later keep-alive requests may idle, and are timed from their first byte.
@@ -540,7 +644,7 @@ private:
     const auto gen = ++m_timer_gen;
     m_timer->expires_after(m_worker.shared.config.read_header_timeout);
     m_timer->async_wait([self = shared_from_this(), gen](error_code ec) {
-      if (!ec && gen == self->m_timer_gen && !self->m_req->is_header_done()) {
+      if (!ec && gen == self->m_timer_gen && (!self->m_req || !self->m_req->is_header_done())) {
         self->close();
       }
     });
@@ -674,33 +778,49 @@ private:
       return; // enough buffered: stop reading (back-pressure); the client waits
     }
     m_parked_read = true;
-    m_client.async_wait(tcp::socket::wait_read, [self = shared_from_this()](error_code ec) {
-      self->m_parked_read = false;
-      size_t n = 0;
-      if (!ec) {
-        const size_t available = self->m_client.available(ec);
+    if (m_client.is_tls()) {
+      // TLS records are not the client's bytes: read through the TLS layer (this one
+      // holds a read buffer while parked; plain connections do not).
+      m_client.async_read_some(m_in.prepare(k_read_chunk), [self = shared_from_this()](error_code ec, size_t n) {
         if (!ec) {
-          n = self->m_client.read_some(self->m_in.prepare(std::max<size_t>(available, 1)), ec);
+          self->m_in.commit(n);
+        }
+        self->on_parked_read(ec);
+      });
+      return;
+    }
+    m_client.socket().async_wait(tcp::socket::wait_read, [self = shared_from_this()](error_code ec) {
+      if (!ec) {
+        tcp::socket& socket = self->m_client.socket();
+        const size_t available = socket.available(ec);
+        if (!ec) {
+          const size_t n = socket.read_some(self->m_in.prepare(std::max<size_t>(available, 1)), ec);
           if (!ec) {
             self->m_in.commit(n);
           }
         }
       }
-      if (!self->m_parked) {
-        if (const Unparked why = std::exchange(self->m_unparked, Unparked::none); why != Unparked::none) {
-          self->continue_unparked(why); // now that nothing else reads into m_in
-        }
-        return;
-      }
-      if (ec) {
-        self->m_worker.unpark(self->m_ticket);
-        self->m_parked = false;
-        self->release_budget();
-        self->client_gone();
-        return;
-      }
-      self->watch_client_while_parked();
+      self->on_parked_read(ec);
     });
+  }
+
+  void on_parked_read(error_code ec)
+  {
+    m_parked_read = false;
+    if (!m_parked) {
+      if (const Unparked why = std::exchange(m_unparked, Unparked::none); why != Unparked::none) {
+        continue_unparked(why); // now that nothing else reads into m_in
+      }
+      return;
+    }
+    if (ec) {
+      m_worker.unpark(m_ticket);
+      m_parked = false;
+      release_budget();
+      client_gone();
+      return;
+    }
+    watch_client_while_parked();
   }
 
   // Runs `next` once the read that watched the client while parked has ended: it reads
@@ -714,7 +834,7 @@ private:
     }
     m_unparked = why;
     error_code ignored;
-    m_client.cancel(ignored); // only that read is pending while parked
+    m_client.socket().cancel(ignored); // only that read is pending while parked
   }
 
   void release_budget()
@@ -750,7 +870,12 @@ private:
     m_connect_deadline = m_request_deadline != core::k_never
                            ? m_request_deadline
                            : now() + m_worker.shared.config.settings.connect_retry_cap;
-    m_worker.pool.acquire(m_side->endpoint.str(), [self = shared_from_this()](UpstreamPtr conn) {
+    // Re-encrypted connections are pooled apart, per TLS server name.
+    std::string key = m_side->endpoint.str();
+    if (m_client.is_tls()) {
+      key = "tls:" + m_decision.target.service + "." + m_decision.target.ns + "@" + key;
+    }
+    m_worker.pool.acquire(key, [self = shared_from_this()](UpstreamPtr conn) {
       self->on_upstream(std::move(conn));
     });
   }
@@ -781,10 +906,10 @@ private:
     m_timer->async_wait([self = shared_from_this(), gen](error_code timer_ec) {
       if (!timer_ec && gen == self->m_timer_gen && self->m_up) {
         error_code ignored;
-        self->m_up->socket.cancel(ignored);
+        self->m_up->stream.socket().cancel(ignored);
       }
     });
-    m_up->socket.async_connect(target, [self = shared_from_this()](error_code connect_ec) {
+    m_up->stream.socket().async_connect(target, [self = shared_from_this()](error_code connect_ec) {
       self->on_connect(connect_ec);
     });
   }
@@ -794,15 +919,17 @@ private:
     cancel_timer();
     if (!ec) {
       error_code ignored;
-      m_up->socket.set_option(tcp::no_delay(true), ignored);
+      m_up->stream.socket().set_option(tcp::no_delay(true), ignored);
+      if (m_client.is_tls()) {
+        upstream_handshake();
+        return;
+      }
       m_up->connected = true;
       send_request_head();
       return;
     }
     // Retry every 50 ms until the deadline (spec/interceptor.md 3.6).
-    error_code ignored;
-    m_up->socket.close(ignored);
-    m_up->socket = tcp::socket(m_worker.ioc);
+    m_up->stream.reset(m_worker.ioc);
     if (now() + m_worker.shared.config.settings.connect_retry_interval >= m_connect_deadline) {
       upstream_failed(504, "connect timeout");
       return;
@@ -816,6 +943,40 @@ private:
     });
   }
 
+  // Requests from the TLS listener are re-encrypted to the backend (spec/interceptor.md 3.10),
+  // with SNI `service.namespace` (the name upstream dials) and that name verified unless
+  // skip-verify is set.
+  void upstream_handshake()
+  {
+    Stream::Tls& tls = m_up->stream.start_tls(*m_worker.tls_client);
+    const std::string name = m_decision.target.service + "." + m_decision.target.ns;
+    SSL_set_tlsext_host_name(tls.native_handle(), name.c_str());
+    if (!m_worker.shared.tls->skip_verify()) {
+      SSL_set1_host(tls.native_handle(), name.c_str());
+    }
+    const auto gen = ++m_timer_gen;
+    m_timer->expires_after(k_tls_handshake_timeout);
+    m_timer->async_wait([self = shared_from_this(), gen](error_code timer_ec) {
+      if (!timer_ec && gen == self->m_timer_gen && self->m_up) {
+        error_code ignored;
+        self->m_up->stream.socket().cancel(ignored);
+      }
+    });
+    tls.async_handshake(asio::ssl::stream_base::client, [self = shared_from_this()](error_code ec) {
+      self->cancel_timer();
+      if (!self->m_up) {
+        return;
+      }
+      if (ec) {
+        spdlog::debug("TLS handshake with {}: {}", self->m_side->endpoint.str(), ec.message());
+        self->upstream_failed(ec == asio::error::operation_aborted ? 504 : 502, "TLS handshake with upstream failed");
+        return;
+      }
+      self->m_up->connected = true;
+      self->send_request_head();
+    });
+  }
+
   // The request head as the backend gets it, into m_side->out (which it clears).
   void write_request_head()
   {
@@ -824,6 +985,7 @@ private:
     request.method = m_req_head.first();
     request.target = m_req_head.second();
     request.client_ip = m_peer_ip;
+    request.client_tls = m_client.is_tls();
     request.upgrade = m_upgrade;
     if (m_req->chunked()) {
       request.framing = proxy::Framing::chunked;
@@ -895,7 +1057,7 @@ private:
     m_writing_upstream = true;
     m_side->out.swap(m_side->sending);
     m_side->out.clear();
-    asio::async_write(m_up->socket, asio::buffer(m_side->sending),
+    asio::async_write(m_up->stream, asio::buffer(m_side->sending),
                       [self = shared_from_this(), exchange = m_exchange](error_code ec, size_t) {
       if (exchange != self->m_exchange) {
         return; // a write of an exchange that already ended
@@ -947,12 +1109,13 @@ private:
       return;
     }
     m_watching_client = true;
-    m_client.async_wait(tcp::socket::wait_read, [self = shared_from_this(), exchange = m_exchange](error_code ec) {
+    // On the TCP socket under any TLS: a TLS record also makes it readable (and is left there).
+    m_client.socket().async_wait(tcp::socket::wait_read, [self = shared_from_this(), exchange = m_exchange](error_code ec) {
       if (exchange != self->m_exchange || ec || self->m_finished || self->m_response_done) {
         return; // an exchange that already ended, or the socket was closed
       }
       char byte = 0;
-      const ssize_t n = ::recv(self->m_client.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+      const ssize_t n = ::recv(self->m_client.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
       if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
         self->client_gone();
       }
@@ -988,10 +1151,10 @@ private:
 
   void read_upstream()
   {
-    m_up->socket.async_read_some(m_up->buffer.prepare(k_read_chunk),
+    m_up->stream.async_read_some(m_up->buffer.prepare(k_read_chunk),
                                  [self = shared_from_this(), exchange = m_exchange](error_code ec, size_t n) {
                                    if (exchange == self->m_exchange) { // else: an exchange that already ended
-                                     self->on_read_upstream(ec, n);
+                                     self->on_read_upstream(normalize_eof(ec), n);
                                    }
                                  });
   }
@@ -1016,15 +1179,14 @@ private:
       const bool bodiless_request = !m_req->chunked() && m_req->content_length().value_or(0) == 0;
       if (!m_head_sent && !m_side->parser->got_some() && m_up->reused && !m_retried && m_request_done && bodiless_request) {
         // A pooled connection the backend had closed: retry once on a new one.
+        // (send_request_head() re-sends exactly the first head: the request is done and bodiless.)
         m_retried = true;
-        error_code ignored;
-        m_up->socket.close(ignored);
+        m_up->stream.reset(m_worker.ioc);
         m_up->connected = false;
         m_up->reused = false;
         m_up->buffer.clear();
-        m_up->socket = tcp::socket(m_worker.ioc);
         m_side->parser.reset();
-        connect_for_retry();
+        connect();
         return;
       }
       if (ec == asio::error::operation_aborted) {
@@ -1035,31 +1197,6 @@ private:
     }
     m_up->buffer.commit(n);
     parse_response();
-  }
-
-  void connect_for_retry()
-  {
-    // Re-send the same head on a fresh connection (retries are only for bodiless requests).
-    write_request_head();
-    start_response_parser();
-    connect_then_send_retry();
-  }
-
-  void connect_then_send_retry()
-  {
-    error_code ec;
-    const tcp::endpoint target(asio::ip::make_address(m_side->endpoint.address, ec), m_side->endpoint.port);
-    m_up->socket.async_connect(target, [self = shared_from_this()](error_code connect_ec) {
-      if (connect_ec) {
-        self->upstream_failed(502, "reconnect failed");
-        return;
-      }
-      self->m_up->connected = true;
-      error_code ignored;
-      self->m_up->socket.set_option(tcp::no_delay(true), ignored);
-      self->write_upstream();
-      self->read_upstream();
-    });
   }
 
   void parse_response()
@@ -1195,7 +1332,7 @@ private:
 
   void tunnel_up_to_client()
   {
-    m_up->socket.async_read_some(m_up->buffer.prepare(k_read_chunk), [self = shared_from_this()](error_code ec, size_t n) {
+    m_up->stream.async_read_some(m_up->buffer.prepare(k_read_chunk), [self = shared_from_this()](error_code ec, size_t n) {
       if (ec || !self->m_up) {
         self->end_tunnel();
         return;
@@ -1218,7 +1355,7 @@ private:
     if (!m_side->out.empty()) {
       m_side->sending = std::move(m_side->out);
       m_side->out.clear();
-      asio::async_write(m_up->socket, asio::buffer(m_side->sending), [self](error_code ec, size_t) {
+      asio::async_write(m_up->stream, asio::buffer(m_side->sending), [self](error_code ec, size_t) {
         if (ec || !self->m_up) {
           self->end_tunnel();
           return;
@@ -1417,12 +1554,12 @@ private:
       release_budget();
     }
     error_code ignored;
-    m_client.shutdown(tcp::socket::shutdown_both, ignored);
-    m_client.close(ignored);
+    m_client.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    m_client.socket().close(ignored);
   }
 
   Worker& m_worker;
-  tcp::socket m_client;
+  Stream m_client;
   std::string m_peer_ip;
   uint16_t m_peer_port = 0;
   beast::flat_buffer m_in;
@@ -1474,18 +1611,29 @@ private:
 };
 
 void
-Worker::accept()
+Worker::accept(tcp::acceptor& from, asio::ssl::context* tls)
 {
-  acceptor.async_accept([this](error_code ec, tcp::socket socket) {
+  from.async_accept([this, &from, tls](error_code ec, tcp::socket socket) {
     if (ec) {
-      if (ec == asio::error::operation_aborted || !acceptor.is_open()) {
+      if (ec == asio::error::operation_aborted || !from.is_open()) {
         return;
       }
     } else {
-      std::make_shared<Session>(*this, std::move(socket))->start();
+      std::make_shared<Session>(*this, std::move(socket))->start(tls);
     }
-    accept();
+    accept(from, tls);
   });
+}
+
+void
+Worker::close_listeners()
+{
+  error_code ignored;
+  acceptor.close(ignored);
+  if (tls_acceptor) {
+    tls_acceptor->close(ignored);
+  }
+  pool.close_idle();
 }
 
 void
@@ -1591,19 +1739,39 @@ Worker::arm_hold_timer()
 
 } // namespace
 
+// Wraps an SSL_CTX of net::TlsContexts (which keeps owning it) for Asio's streams.
+std::unique_ptr<asio::ssl::context>
+wrap(SSL_CTX* ctx)
+{
+  SSL_CTX_up_ref(ctx); // asio::ssl::context frees what it wraps
+  return std::make_unique<asio::ssl::context>(ctx);
+}
+
 struct DataPlane::Impl {
   Shared& shared;
+  std::unique_ptr<asio::ssl::context> tls_server;
+  std::unique_ptr<asio::ssl::context> tls_client;
   std::vector<std::unique_ptr<Worker>> workers;
 };
 
-DataPlane::DataPlane(Shared& shared, proxy::SnapshotPtr initial) : m_impl(std::make_unique<Impl>(Impl{shared, {}}))
+DataPlane::DataPlane(Shared& shared, proxy::SnapshotPtr initial) : m_impl(std::make_unique<Impl>(Impl{shared, {}, {}, {}}))
 {
   unsigned count = shared.config.workers;
   if (count == 0) {
     count = std::max(1u, std::thread::hardware_concurrency());
   }
+  if (shared.tls) {
+    m_impl->tls_server = wrap(shared.tls->server());
+    m_impl->tls_client = wrap(shared.tls->client());
+  }
   for (unsigned i = 0; i < count; ++i) {
-    m_impl->workers.push_back(std::make_unique<Worker>(shared, i, initial));
+    auto worker = std::make_unique<Worker>(shared, i, initial);
+    if (shared.tls) {
+      worker->tls_acceptor.emplace(worker->ioc);
+      worker->tls_server = m_impl->tls_server.get();
+      worker->tls_client = m_impl->tls_client.get();
+    }
+    m_impl->workers.push_back(std::move(worker));
   }
 }
 
@@ -1619,7 +1787,10 @@ DataPlane::start()
     worker->listen();
   }
   for (auto& worker : m_impl->workers) {
-    worker->accept();
+    worker->accept(worker->acceptor, nullptr);
+    if (worker->tls_acceptor) {
+      worker->accept(*worker->tls_acceptor, worker->tls_server);
+    }
     worker->thread = std::thread([w = worker.get()] {
       auto guard = asio::make_work_guard(w->ioc);
       w->ioc.run();
@@ -1639,11 +1810,7 @@ void
 DataPlane::close_listeners()
 {
   for (auto& worker : m_impl->workers) {
-    asio::post(worker->ioc, [w = worker.get()] {
-      error_code ignored;
-      w->acceptor.close(ignored);
-      w->pool.close_idle();
-    });
+    asio::post(worker->ioc, [w = worker.get()] { w->close_listeners(); });
   }
 }
 

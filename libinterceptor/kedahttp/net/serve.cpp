@@ -176,7 +176,20 @@ serve(const ServeConfig& config)
   queue::CounterRegistry counters;
   Metrics metrics(config.workers ? config.workers : std::max(1u, std::thread::hardware_concurrency()));
   hold::HoldBudget budget(config.hold_limits);
-  Shared shared{config, metrics, budget, {}, {}, {}};
+  Shared shared{config, metrics, budget, {}, {}, {}, nullptr};
+  std::unique_ptr<TlsContexts> tls;
+  if (config.tls.enabled) {
+    auto loaded = TlsContexts::load(config.tls);
+    if (!loaded) {
+      spdlog::error("TLS: {}", loaded.error());
+      return 1;
+    }
+    tls = std::move(*loaded);
+    shared.tls = tls.get();
+    const std::vector<std::string> names = tls->names();
+    spdlog::info("TLS: {} names served by SNI: {}{}", names.size(), names.empty() ? "-" : util::join(names, ", "),
+                 tls->has_default() ? " (other names: the default certificate)" : " (other names: refused)");
+  }
   if (config.log_requests) {
     shared.access_log = [](const std::string& line) { spdlog::info("{}", line); };
   }
@@ -187,7 +200,8 @@ serve(const ServeConfig& config)
   try {
     plane.start();
   } catch (const std::exception& e) {
-    spdlog::error("cannot listen on {}:{}: {}", config.bind_address, config.proxy_port, e.what());
+    spdlog::error("cannot listen on {}:{}{}: {}", config.bind_address, config.proxy_port,
+                  tls ? " and " + std::to_string(config.tls.port) : std::string(), e.what());
     return 1;
   }
 
@@ -249,7 +263,8 @@ serve(const ServeConfig& config)
   if (config.metrics_enabled) {
     metrics_thread = std::thread([&] { metrics_server.listen_after_bind(); });
   }
-  spdlog::info("serving on {}:{} (admin {}, metrics {})", config.bind_address, config.proxy_port, config.admin_port,
+  spdlog::info("serving on {}:{}{} (admin {}, metrics {})", config.bind_address, config.proxy_port,
+               tls ? ", TLS on " + std::to_string(config.tls.port) : std::string(), config.admin_port,
                config.metrics_enabled ? std::to_string(config.metrics_port) : "off");
 
   // The manifest watcher: changes apply within a few milliseconds (bursts coalesced).

@@ -4,6 +4,7 @@
 // this module's .cpp files; this header is all the rest of the project sees.
 
 #include <kedahttp/hold/hold_queue.hpp>
+#include <kedahttp/net/tls.hpp>
 #include <kedahttp/proxy/pipeline.hpp>
 
 #include <cstdint>
@@ -31,6 +32,7 @@ struct ServeConfig {
   core::Duration drain_timeout = std::chrono::seconds(30); // KEDA_HTTP_DRAIN_TIMEOUT (0: unbounded)
   bool log_requests = false;             // KEDA_HTTP_LOG_REQUESTS
   bool json_logs = false;
+  TlsConfig tls;                         // the TLS listener, beside the plain one
 };
 
 // Runs until SIGTERM/SIGINT has drained the server. Returns the process exit code.
