@@ -7,9 +7,9 @@ cd "$(dirname "$0")/.."
 packages=(
   cmake ninja-build g++ pkg-config ccache
   libcli11-dev libcpp-httplib-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev
-  catch2 libboost1.74-dev libssl-dev libexpected-dev
+  catch2 libboost1.74-dev libssl-dev libexpected-dev libnghttp2-dev
   # integration tests (tests/integration/): backends and clients
-  nginx-light curl python3 nodejs
+  nginx-light curl python3 nodejs nghttp2-client openssl
 )
 # npm comes with some nodejs builds (and conflicts with Debian's npm package then).
 command -v npm >/dev/null 2>&1 || packages+=(npm)

@@ -11,3 +11,4 @@ find_package(Boost 1.74 REQUIRED)         # Boost::headers (Asio, Beast)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(CPPHTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib) # no CMake config in Debian 12
 find_package(OpenSSL 3 REQUIRED)         # OpenSSL::SSL: the TLS listener and re-encryption to backends
+pkg_check_modules(NGHTTP2 REQUIRED IMPORTED_TARGET libnghttp2) # HTTP/2 framing, HPACK, flow control

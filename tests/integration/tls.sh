@@ -89,8 +89,8 @@ expect_eq "SNI of an IP SAN matches its text form" "pem-pair" "$(served_cn 127.0
 expect_eq "SNI with no exact SAN: the default certificate (no wildcard lookup)" "wildcard" \
   "$(served_cn anything.example.test)"
 
-# Keep-alive over TLS: two requests, one connection each side.
-out=$(https tls-test.example.test /one -v -o /dev/null https://tls-test.example.test:"$TLS_PORT"/two 2>&1)
+# Keep-alive over TLS (HTTP/1.1): two requests, one connection each side.
+out=$(https tls-test.example.test /one --http1.1 -v -o /dev/null https://tls-test.example.test:"$TLS_PORT"/two 2>&1)
 expect_match "second request reuses the client connection" 'Re-using existing connection' "$out"
 expect_eq "both answered" "2" "$(grep -c '< HTTP/1.1 200' <<<"$out")"
 
@@ -99,7 +99,7 @@ expect_eq "backend with an unknown CA: 502" "502" \
   "$(https untrusted.example.test / -o /dev/null -w '%{http_code}')"
 
 # Cold start through the TLS listener: the request waits parked, then goes when ready.
-https cold.example.test /wake -D "$WORK/cold.headers" -o "$WORK/cold.body" &
+https cold.example.test /wake --http1.1 -D "$WORK/cold.headers" -o "$WORK/cold.body" &
 CURL=$!
 sleep 0.3
 expect_eq "held: counted while waiting" "1" "$(queue_field default/cold-route Concurrency)"

@@ -14,469 +14,25 @@
 // - Released requests go through a bounded per-endpoint pool with a wait
 //   queue, never one new connection per request.
 
-#include <kedahttp/net/data_plane.hpp>
+#include <kedahttp/net/plumbing.hpp>
 
-#include <kedahttp/proxy/heads.hpp>
 #include <kedahttp/util/strings.hpp>
 
-#include <utility> // Boost 1.74's asio/awaitable.hpp uses std::exchange without including it
-
-#include <boost/asio.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-
 #include <spdlog/spdlog.h>
-
-#include <sys/socket.h>
-
-#include <cerrno>
-#include <deque>
-#include <optional>
-#include <random>
-#include <thread>
-#include <unordered_map>
 
 namespace kedahttp::net {
 
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = asio::ip::tcp;
-using error_code = boost::system::error_code;
-using Clock = std::chrono::steady_clock;
-
-constexpr size_t k_read_chunk = 16 * 1024;
-// Bodies are streamed, never buffered whole: no limit. (Not boost::none: Beast 1.74
-// compares Content-Length against the optional, and anything is greater than none.)
-constexpr std::uint64_t k_no_body_limit = std::numeric_limits<std::uint64_t>::max();
-// A backend's response head may be this large (Go's Transport default; Beast's own is 8 KiB,
-// which large Set-Cookie or CSP headers exceed).
-constexpr std::uint32_t k_response_head_limit = 10 * 1024 * 1024;
-// Go's Transport default (TLSHandshakeTimeout) for re-encrypted backend connections.
-constexpr auto k_tls_handshake_timeout = std::chrono::seconds(10);
-
-core::TimePoint
-now()
-{
-  return core::TimePoint(Clock::now().time_since_epoch());
-}
-
-// --- message heads and bodies -------------------------------------------------
-
-// The fields of one head, copied out of the read buffer. Views stay valid
-// until clear(): the text is only appended to while the head is parsed.
-class HeadStore
-{
-public:
-  void clear()
-  {
-    m_text.clear();
-    m_offsets.clear();
-    m_views.clear();
-  }
-  void add(std::string_view name, std::string_view value)
-  {
-    m_offsets.push_back({static_cast<uint32_t>(m_text.size()), static_cast<uint32_t>(name.size()),
-                         static_cast<uint32_t>(m_text.size() + name.size()), static_cast<uint32_t>(value.size())});
-    m_text.append(name);
-    m_text.append(value);
-  }
-  void set_line(std::string_view first, std::string_view second)
-  {
-    m_line_first = static_cast<uint32_t>(m_text.size());
-    m_text.append(first);
-    m_line_second = static_cast<uint32_t>(m_text.size());
-    m_text.append(second);
-    m_line_end = static_cast<uint32_t>(m_text.size());
-  }
-  void finish()
-  {
-    m_views.clear();
-    for (const auto& o : m_offsets) {
-      m_views.push_back({std::string_view(m_text).substr(o[0], o[1]), std::string_view(m_text).substr(o[2], o[3])});
-    }
-  }
-  // method or reason / target
-  std::string_view first() const { return std::string_view(m_text).substr(m_line_first, m_line_second - m_line_first); }
-  std::string_view second() const { return std::string_view(m_text).substr(m_line_second, m_line_end - m_line_second); }
-  proxy::Fields fields() const { return m_views; }
-  // Trims the storage to what the head uses (for requests that will wait a while).
-  void compact()
-  {
-    m_text.shrink_to_fit();
-    m_offsets.shrink_to_fit();
-    m_views.shrink_to_fit();
-    finish(); // the text may have moved
-  }
-  size_t bytes() const { return m_text.size(); }
-
-private:
-  std::string m_text;
-  std::vector<std::array<uint32_t, 4>> m_offsets;
-  std::vector<proxy::Field> m_views;
-  uint32_t m_line_first = 0;
-  uint32_t m_line_second = 0;
-  uint32_t m_line_end = 0;
-};
-
-// Parses one message; its body goes to `out` (re-chunked when `chunk_out`).
-template<bool isRequest>
-class ForwardingParser : public http::basic_parser<isRequest>
-{
-public:
-  explicit ForwardingParser(HeadStore& head) : m_head(head) { m_head.clear(); }
-
-  std::string* out = nullptr;
-  bool chunk_out = false;
-  unsigned status = 0;
-  int version = 11;
-  std::string trailers;
-
-private:
-  void on_request_impl(http::verb, beast::string_view method, beast::string_view target, int v, error_code&) override
-  {
-    version = v;
-    m_head.set_line(std::string_view(method.data(), method.size()), std::string_view(target.data(), target.size()));
-  }
-  void on_response_impl(int code, beast::string_view reason, int v, error_code&) override
-  {
-    status = static_cast<unsigned>(code);
-    version = v;
-    m_head.set_line(std::string_view(reason.data(), reason.size()), {});
-  }
-  void on_field_impl(http::field, beast::string_view name, beast::string_view value, error_code&) override
-  {
-    if (this->is_header_done()) { // a trailer
-      trailers.append(name.data(), name.size());
-      trailers.append(": ");
-      trailers.append(value.data(), value.size());
-      trailers.append("\r\n");
-      return;
-    }
-    m_head.add(std::string_view(name.data(), name.size()), std::string_view(value.data(), value.size()));
-  }
-  void on_header_impl(error_code&) override { m_head.finish(); }
-  void on_body_init_impl(boost::optional<std::uint64_t> const&, error_code&) override {}
-  std::size_t on_body_impl(beast::string_view body, error_code&) override
-  {
-    append(std::string_view(body.data(), body.size()));
-    return body.size();
-  }
-  void on_chunk_header_impl(std::uint64_t, beast::string_view, error_code&) override {}
-  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view body, error_code&) override
-  {
-    append(std::string_view(body.data(), body.size()));
-    return body.size();
-  }
-  void on_finish_impl(error_code&) override
-  {
-    if (out && chunk_out) {
-      out->append("0\r\n");
-      out->append(trailers);
-      out->append("\r\n");
-    }
-  }
-  void append(std::string_view data)
-  {
-    if (!out) {
-      return;
-    }
-    if (chunk_out) {
-      proxy::append_chunk(*out, data);
-    } else {
-      out->append(data);
-    }
-  }
-
-  HeadStore& m_head;
-};
-
-using RequestParser = ForwardingParser<true>;
-using ResponseParser = ForwardingParser<false>;
-
-// Percent-decodes a path (no cleaning: "..", "//" stay), as Go's URL.Path.
-std::string
-decode_path(std::string_view target)
-{
-  std::string_view path = target;
-  if (path.substr(0, 7) == "http://" || path.substr(0, 8) == "https://") {
-    const size_t scheme = path.find("//") + 2;
-    const size_t slash = path.find('/', scheme);
-    path = slash == std::string_view::npos ? std::string_view("/") : path.substr(slash);
-  }
-  path = path.substr(0, path.find_first_of("?#"));
-  std::string out;
-  out.reserve(path.size());
-  for (size_t i = 0; i < path.size(); ++i) {
-    if (path[i] == '%' && i + 2 < path.size() && std::isxdigit(static_cast<unsigned char>(path[i + 1]))
-        && std::isxdigit(static_cast<unsigned char>(path[i + 2]))) {
-      out.push_back(static_cast<char>(std::stoi(std::string(path.substr(i + 1, 2)), nullptr, 16)));
-      i += 2;
-    } else {
-      out.push_back(path[i]);
-    }
-  }
-  return out;
-}
-
-// The authority of an absolute-form target ("http://host:8080/x" -> "host:8080").
-std::string_view
-absolute_authority(std::string_view target)
-{
-  const size_t scheme = target.find("://");
-  if (scheme == std::string_view::npos || target.front() == '/') {
-    return {};
-  }
-  std::string_view rest = target.substr(scheme + 3);
-  return rest.substr(0, rest.find_first_of("/?#"));
-}
-
-// --- streams ---------------------------------------------------------------------
-
-// A connection, plain or TLS over TCP. Sessions and upstream connections hold one
-// and do not care which: it forwards reads and writes to the right layer (and is an
-// AsyncStream itself, for asio::async_write). The TLS layer is allocated only for
-// TLS connections: a plain parked request pays one null pointer for it.
-class Stream
-{
-public:
-  using executor_type = tcp::socket::executor_type;
-  using Tls = asio::ssl::stream<tcp::socket&>;
-
-  explicit Stream(tcp::socket socket) : m_socket(std::move(socket)) {}
-  explicit Stream(asio::io_context& ioc) : m_socket(ioc) {}
-
-  tcp::socket& socket() { return m_socket; }
-  executor_type get_executor() { return m_socket.get_executor(); }
-  bool is_tls() const { return m_tls != nullptr; }
-  Tls& tls() { return *m_tls; }
-
-  // Puts a TLS layer over the (connected) socket; the handshake is the caller's.
-  Tls& start_tls(asio::ssl::context& context)
-  {
-    m_tls = std::make_unique<Tls>(m_socket, context);
-    return *m_tls;
-  }
-
-  // A fresh, unconnected socket (and no TLS layer): for a new connection attempt.
-  void reset(asio::io_context& ioc)
-  {
-    error_code ignored;
-    m_socket.close(ignored);
-    m_tls.reset();
-    m_socket = tcp::socket(ioc);
-  }
-
-  template<typename Buffers, typename Handler> void async_read_some(const Buffers& buffers, Handler&& handler)
-  {
-    if (m_tls) {
-      m_tls->async_read_some(buffers, std::forward<Handler>(handler));
-    } else {
-      m_socket.async_read_some(buffers, std::forward<Handler>(handler));
-    }
-  }
-
-  template<typename Buffers, typename Handler> void async_write_some(const Buffers& buffers, Handler&& handler)
-  {
-    if (m_tls) {
-      m_tls->async_write_some(buffers, std::forward<Handler>(handler));
-    } else {
-      m_socket.async_write_some(buffers, std::forward<Handler>(handler));
-    }
-  }
-
-private:
-  tcp::socket m_socket;
-  std::unique_ptr<Tls> m_tls;
-};
-
-// A TLS peer that closes without close_notify ends the stream like a TCP close would:
-// bodies framed by the end of the connection end there (Go reads it as io.EOF too).
-error_code
-normalize_eof(error_code ec)
-{
-  return ec == asio::ssl::error::stream_truncated ? error_code(asio::error::eof) : ec;
-}
-
-// --- upstream connections --------------------------------------------------------
-
-struct UpstreamConn {
-  explicit UpstreamConn(asio::io_context& ioc) : stream(ioc) {}
-  Stream stream;
-  beast::flat_buffer buffer;
-  std::string key;
-  bool connected = false;
-  bool reused = false;
-};
-
-using UpstreamPtr = std::unique_ptr<UpstreamConn>;
-using UpstreamHandler = std::function<void(UpstreamPtr)>;
-
-// Per-worker pool of keep-alive connections per endpoint, bounded: beyond
-// `limit` open connections, requests wait in FIFO order for one to come back.
-class UpstreamPool
-{
-public:
-  UpstreamPool(asio::io_context& ioc, size_t limit) : m_ioc(ioc), m_limit(limit) {}
-
-  // Calls `handler` with an idle connection (reused), or a fresh unconnected one
-  // when under the limit, or later when one is released.
-  void acquire(const std::string& key, UpstreamHandler handler)
-  {
-    Slot& slot = m_slots[key];
-    if (!slot.idle.empty()) {
-      UpstreamPtr conn = std::move(slot.idle.back());
-      slot.idle.pop_back();
-      conn->reused = true;
-      handler(std::move(conn));
-      return;
-    }
-    if (slot.open < m_limit) {
-      ++slot.open;
-      auto conn = std::make_unique<UpstreamConn>(m_ioc);
-      conn->key = key;
-      handler(std::move(conn));
-      return;
-    }
-    slot.waiters.push_back(std::move(handler));
-  }
-
-  // Returns a connection; `reusable` keeps it open for the next request.
-  void release(UpstreamPtr conn, bool reusable)
-  {
-    Slot& slot = m_slots[conn->key];
-    if (reusable && conn->connected && conn->stream.socket().is_open()) {
-      if (!slot.waiters.empty()) {
-        UpstreamHandler next = std::move(slot.waiters.front());
-        slot.waiters.pop_front();
-        conn->reused = true;
-        asio::post(m_ioc, [next = std::move(next), c = std::make_shared<UpstreamPtr>(std::move(conn))]() mutable {
-          next(std::move(*c));
-        });
-        return;
-      }
-      conn->buffer.clear();
-      slot.idle.push_back(std::move(conn));
-      return;
-    }
-    error_code ignored;
-    conn->stream.socket().close(ignored);
-    if (!slot.waiters.empty()) {
-      // The slot stays open for the next waiter, with a fresh connection.
-      UpstreamHandler next = std::move(slot.waiters.front());
-      slot.waiters.pop_front();
-      auto fresh = std::make_shared<UpstreamPtr>(std::make_unique<UpstreamConn>(m_ioc));
-      (*fresh)->key = conn->key;
-      asio::post(m_ioc, [next = std::move(next), fresh]() mutable { next(std::move(*fresh)); });
-      return;
-    }
-    --slot.open;
-  }
-
-  void close_idle()
-  {
-    for (auto& [key, slot] : m_slots) {
-      for (auto& conn : slot.idle) {
-        error_code ignored;
-        conn->stream.socket().close(ignored);
-        --slot.open;
-      }
-      slot.idle.clear();
-    }
-  }
-
-private:
-  struct Slot {
-    std::vector<UpstreamPtr> idle;
-    size_t open = 0;
-    std::deque<UpstreamHandler> waiters;
-  };
-  asio::io_context& m_ioc;
-  size_t m_limit;
-  std::unordered_map<std::string, Slot> m_slots;
-};
-
-class Session;
-
-// --- worker ----------------------------------------------------------------------
-
-class Worker
-{
-public:
-  Worker(Shared& shared, unsigned index, proxy::SnapshotPtr snapshot)
-    : shared(shared),
-      index(index),
-      ioc(1),
-      acceptor(ioc),
-      snapshot(std::move(snapshot)),
-      pool(ioc, shared.config.max_connections_per_endpoint),
-      hold_timer(ioc),
-      metrics(shared.metrics.shard(index)),
-      rng(std::random_device{}() + index)
-  {
-  }
-
-  void listen()
-  {
-    listen_on(acceptor, shared.config.proxy_port);
-    if (tls_acceptor) {
-      listen_on(*tls_acceptor, shared.config.tls.port);
-    }
-  }
-
-  void listen_on(tcp::acceptor& into, uint16_t port)
-  {
-    const auto address = asio::ip::make_address(shared.config.bind_address);
-    const tcp::endpoint endpoint(address, port);
-    into.open(endpoint.protocol());
-    into.set_option(asio::socket_base::reuse_address(true));
-    int one = 1;
-    if (::setsockopt(into.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) {
-      throw std::runtime_error("SO_REUSEPORT: " + std::string(std::strerror(errno)));
-    }
-    into.bind(endpoint);
-    into.listen(4096);
-  }
-
-  void accept(tcp::acceptor& from, asio::ssl::context* tls);
-  void close_listeners();
-  void publish(proxy::SnapshotPtr next);
-  void release_service(const std::string& service, size_t batch);
-  void release_finished();
-  size_t released_in_flight = 0;     // released from the hold, exchange not over yet
-  std::vector<std::string> draining; // services whose waiters wait for room in the window
-  void park(const std::shared_ptr<Session>& session, hold::Ticket ticket, const std::string& service,
-            core::TimePoint deadline);
-  void unpark(hold::Ticket ticket);
-  void arm_hold_timer();
-
-  Shared& shared;
-  unsigned index;
-  asio::io_context ioc;
-  tcp::acceptor acceptor;
-  std::optional<tcp::acceptor> tls_acceptor;  // when the TLS listener runs
-  asio::ssl::context* tls_server = nullptr;   // the contexts are the data plane's, shared
-  asio::ssl::context* tls_client = nullptr;
-  proxy::SnapshotPtr snapshot;
-  UpstreamPool pool;
-  hold::HoldQueue holds;
-  std::unordered_map<hold::Ticket, std::shared_ptr<Session>> parked;
-  asio::steady_timer hold_timer;
-  std::optional<core::TimePoint> hold_timer_at;
-  MetricsShard& metrics;
-  std::mt19937_64 rng;
-  hold::Ticket next_ticket = 1;
-  std::thread thread;
-};
+using namespace plumbing;
 
 // --- session ---------------------------------------------------------------------
 
 // What a session needs only while it talks to a backend: allocated on the first
 // forward (and reused by later requests on the connection), absent while parked.
 struct UpstreamSide {
+  explicit UpstreamSide(Worker& worker) : dialer(worker) {}
+  Dialer dialer;
   HeadStore head;
   std::optional<ResponseParser> parser;
   std::string out;     // bytes for the backend
@@ -485,36 +41,18 @@ struct UpstreamSide {
 };
 
 // One client connection; requests on it are handled one after the other.
-class Session : public std::enable_shared_from_this<Session>
+class Session : public Waiter, public std::enable_shared_from_this<Session>
 {
 public:
-  Session(Worker& worker, tcp::socket socket) : m_worker(worker), m_client(std::move(socket)) {}
+  Session(Worker& worker, Stream stream) : m_worker(worker), m_client(std::move(stream)) {}
 
-  // `tls`: a connection to the TLS listener (handshake first, then re-encrypt to backends).
-  void start(asio::ssl::context* tls)
+  void start()
   {
     error_code ec;
-    m_client.socket().set_option(tcp::no_delay(true), ec);
     const auto peer = m_client.socket().remote_endpoint(ec);
     m_peer_ip = ec ? std::string() : peer.address().to_string();
     m_peer_port = ec ? 0 : peer.port();
-    if (!tls) {
-      start_requests();
-      return;
-    }
-    // The handshake counts against the read-header timeout, as in Go's server.
-    arm_header_timer();
-    m_client.start_tls(*tls).async_handshake(asio::ssl::stream_base::server,
-                                             [self = shared_from_this()](error_code handshake_ec) {
-                                               self->cancel_timer();
-                                               if (handshake_ec) {
-                                                 spdlog::debug("TLS handshake from {}: {}", self->m_peer_ip,
-                                                               handshake_ec.message());
-                                                 self->close();
-                                                 return;
-                                               }
-                                               self->start_requests();
-                                             });
+    start_requests();
   }
 
   void start_requests()
@@ -528,7 +66,7 @@ public:
   }
 
   // The held request's service became ready.
-  void on_released()
+  void on_released() override
   {
     m_releasing = true; // counts against the worker's release window until the exchange ends
     m_parked = false;
@@ -538,7 +76,7 @@ public:
   }
 
   // The held request's readiness (or request) deadline passed.
-  void on_expired()
+  void on_expired() override
   {
     m_parked = false;
     release_budget();
@@ -600,6 +138,22 @@ private:
 
   void parse_head()
   {
+    if (m_exchange == 1 && !m_client.is_tls() && m_in.size() > 0) {
+      // HTTP/2 with prior knowledge (h2c) starts with its preface instead of a request.
+      const std::string_view seen(static_cast<const char*>(m_in.data().data()),
+                                  std::min(m_in.size(), k_http2_preface.size()));
+      if (k_http2_preface.substr(0, seen.size()) == seen) {
+        if (seen.size() < k_http2_preface.size()) {
+          read_head(); // not all of it yet
+          return;
+        }
+        cancel_timer();
+        std::string bytes(static_cast<const char*>(m_in.data().data()), m_in.size());
+        m_in.consume(m_in.size());
+        m_worker.serve_http2(std::move(m_client), std::move(bytes));
+        return; // this session ends here: the connection is the HTTP/2 session's
+      }
+    }
     // Bytes left over from the previous request (pipelining) are parsed first.
     if (m_in.size() > 0) {
       error_code ec;
@@ -864,7 +418,7 @@ private:
       return;
     }
     if (!m_side) {
-      m_side = std::make_unique<UpstreamSide>();
+      m_side = std::make_unique<UpstreamSide>(m_worker);
     }
     m_side->endpoint = *endpoint;
     m_connect_deadline = m_request_deadline != core::k_never
@@ -892,88 +446,22 @@ private:
 
   void connect()
   {
-    error_code ec;
-    const tcp::endpoint target(asio::ip::make_address(m_side->endpoint.address, ec), m_side->endpoint.port);
-    if (ec) {
-      upstream_failed(502, "bad endpoint address");
-      return;
+    Dialer::Target target{m_side->endpoint, m_connect_deadline, {}, {}};
+    if (m_client.is_tls()) {
+      // Requests from the TLS listener are re-encrypted (spec/interceptor.md 3.10), to the
+      // name upstream dials: service.namespace.
+      target.tls_name = m_decision.target.service + "." + m_decision.target.ns;
+      target.alpn = k_alpn_http11;
     }
-    if (!m_timer) {
-      m_timer = std::make_unique<asio::steady_timer>(m_worker.ioc);
-    }
-    const auto gen = ++m_timer_gen;
-    m_timer->expires_after(m_worker.shared.config.settings.connect_timeout);
-    m_timer->async_wait([self = shared_from_this(), gen](error_code timer_ec) {
-      if (!timer_ec && gen == self->m_timer_gen && self->m_up) {
-        error_code ignored;
-        self->m_up->stream.socket().cancel(ignored);
-      }
-    });
-    m_up->stream.socket().async_connect(target, [self = shared_from_this()](error_code connect_ec) {
-      self->on_connect(connect_ec);
-    });
-  }
-
-  void on_connect(error_code ec)
-  {
-    cancel_timer();
-    if (!ec) {
-      error_code ignored;
-      m_up->stream.socket().set_option(tcp::no_delay(true), ignored);
-      if (m_client.is_tls()) {
-        upstream_handshake();
+    m_side->dialer.dial(*m_up, std::move(target), shared_from_this(), [this](unsigned status) {
+      if (!m_up) {
         return;
       }
-      m_up->connected = true;
+      if (status != 0) {
+        upstream_failed(status, status == 504 ? "connect timeout" : "connect failed");
+        return;
+      }
       send_request_head();
-      return;
-    }
-    // Retry every 50 ms until the deadline (spec/interceptor.md 3.6).
-    m_up->stream.reset(m_worker.ioc);
-    if (now() + m_worker.shared.config.settings.connect_retry_interval >= m_connect_deadline) {
-      upstream_failed(504, "connect timeout");
-      return;
-    }
-    const auto gen = ++m_timer_gen;
-    m_timer->expires_after(m_worker.shared.config.settings.connect_retry_interval);
-    m_timer->async_wait([self = shared_from_this(), gen](error_code timer_ec) {
-      if (!timer_ec && gen == self->m_timer_gen) {
-        self->connect();
-      }
-    });
-  }
-
-  // Requests from the TLS listener are re-encrypted to the backend (spec/interceptor.md 3.10),
-  // with SNI `service.namespace` (the name upstream dials) and that name verified unless
-  // skip-verify is set.
-  void upstream_handshake()
-  {
-    Stream::Tls& tls = m_up->stream.start_tls(*m_worker.tls_client);
-    const std::string name = m_decision.target.service + "." + m_decision.target.ns;
-    SSL_set_tlsext_host_name(tls.native_handle(), name.c_str());
-    if (!m_worker.shared.tls->skip_verify()) {
-      SSL_set1_host(tls.native_handle(), name.c_str());
-    }
-    const auto gen = ++m_timer_gen;
-    m_timer->expires_after(k_tls_handshake_timeout);
-    m_timer->async_wait([self = shared_from_this(), gen](error_code timer_ec) {
-      if (!timer_ec && gen == self->m_timer_gen && self->m_up) {
-        error_code ignored;
-        self->m_up->stream.socket().cancel(ignored);
-      }
-    });
-    tls.async_handshake(asio::ssl::stream_base::client, [self = shared_from_this()](error_code ec) {
-      self->cancel_timer();
-      if (!self->m_up) {
-        return;
-      }
-      if (ec) {
-        spdlog::debug("TLS handshake with {}: {}", self->m_side->endpoint.str(), ec.message());
-        self->upstream_failed(ec == asio::error::operation_aborted ? 504 : 502, "TLS handshake with upstream failed");
-        return;
-      }
-      self->m_up->connected = true;
-      self->send_request_head();
     });
   }
 
@@ -1382,7 +870,7 @@ private:
     if (!m_up) {
       return;
     }
-    m_worker.pool.release(std::move(m_up), false);
+    release_upstream(false);
     m_keep_alive = false;
     m_response_done = true;
     finish_exchange();
@@ -1417,12 +905,19 @@ private:
     if (m_up) {
       const bool reusable =
         m_up_reusable && m_request_done && m_side->parser && m_side->parser->is_done() && m_up->buffer.size() == 0;
-      m_worker.pool.release(std::move(m_up), reusable);
+      release_upstream(reusable);
     }
     if (!m_request_done) {
       m_keep_alive = false; // the backend answered before the whole body arrived: the connection is out of sync
     }
     finish_exchange();
+  }
+
+  // Gives the backend connection back (kept for reuse when `reusable`), after stopping any dial on it.
+  void release_upstream(bool reusable)
+  {
+    m_side->dialer.cancel();
+    m_worker.pool.release(std::move(m_up), reusable);
   }
 
   // --- endings ---
@@ -1452,7 +947,7 @@ private:
     m_failed = true;
     cancel_timer();
     if (m_up) {
-      m_worker.pool.release(std::move(m_up), false);
+      release_upstream(false);
     }
     if (m_head_sent) {
       abort(); // too late for a status: cut the connection so the client sees the failure
@@ -1472,7 +967,7 @@ private:
     m_status = 499;
     m_worker.shared.metrics.client_gone.fetch_add(1, std::memory_order_relaxed);
     if (m_up) {
-      m_worker.pool.release(std::move(m_up), false);
+      release_upstream(false);
     }
     m_keep_alive = false;
     finish_exchange();
@@ -1481,7 +976,7 @@ private:
   void abort()
   {
     if (m_up) {
-      m_worker.pool.release(std::move(m_up), false);
+      release_upstream(false);
     }
     m_keep_alive = false;
     finish_exchange();
@@ -1529,19 +1024,19 @@ private:
 
   void log_access(unsigned code)
   {
-    // Apache combined format with a fixed "- -", as upstream.
-    const std::time_t t = std::chrono::system_clock::to_time_t(m_start_wall);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char when[64];
-    std::strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);
     const proxy::Fields fields = m_req_head.fields();
-    std::string line = m_peer_ip + ":" + std::to_string(m_peer_port) + " - - [" + when + "] \""
-                       + std::string(m_req_head.first()) + " " + m_path + " HTTP/" + (m_req->version >= 11 ? "1.1" : "1.0")
-                       + "\" " + std::to_string(code) + " " + std::to_string(m_body_bytes - std::min(m_head_bytes, m_body_bytes)) + " \""
-                       + std::string(proxy::find_field(fields, "referer").value_or("")) + "\" \""
-                       + std::string(proxy::find_field(fields, "user-agent").value_or("")) + "\"";
-    m_worker.shared.access_log(line);
+    AccessRecord r;
+    r.peer_ip = m_peer_ip;
+    r.peer_port = m_peer_port;
+    r.start = m_start_wall;
+    r.method = m_req_head.first();
+    r.path = m_path;
+    r.protocol = m_req->version >= 11 ? "HTTP/1.1" : "HTTP/1.0";
+    r.code = code;
+    r.body_bytes = m_body_bytes - std::min(m_head_bytes, m_body_bytes);
+    r.referer = proxy::find_field(fields, "referer").value_or("");
+    r.user_agent = proxy::find_field(fields, "user-agent").value_or("");
+    m_worker.shared.access_log(access_log_line(r));
   }
 
   void close()
@@ -1610,6 +1105,10 @@ private:
   uint64_t m_exchange = 0; // upstream handlers of an earlier exchange on this connection are ignored
 };
 
+} // namespace
+
+namespace plumbing {
+
 void
 Worker::accept(tcp::acceptor& from, asio::ssl::context* tls)
 {
@@ -1619,10 +1118,51 @@ Worker::accept(tcp::acceptor& from, asio::ssl::context* tls)
         return;
       }
     } else {
-      std::make_shared<Session>(*this, std::move(socket))->start(tls);
+      serve_connection(std::move(socket), tls);
     }
     accept(from, tls);
   });
+}
+
+void
+Worker::serve_connection(tcp::socket socket, asio::ssl::context* tls)
+{
+  error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  if (!tls) {
+    serve_http1(Stream(std::move(socket))); // h2c with prior knowledge is told apart there
+    return;
+  }
+  // The handshake counts against the read-header timeout, as in Go's server; ALPN picks
+  // HTTP/2 or HTTP/1.1.
+  auto stream = std::make_shared<Stream>(std::move(socket));
+  auto timer = std::make_shared<asio::steady_timer>(ioc, shared.config.read_header_timeout);
+  timer->async_wait([stream](error_code ec) {
+    if (!ec) {
+      error_code ignored_close;
+      stream->socket().close(ignored_close);
+    }
+  });
+  stream->start_tls(*tls).async_handshake(asio::ssl::stream_base::server, [this, stream, timer](error_code ec) {
+    timer->cancel();
+    if (ec) {
+      spdlog::debug("TLS handshake: {}", ec.message());
+      error_code ignored_close;
+      stream->socket().close(ignored_close);
+      return;
+    }
+    if (stream->alpn() == "h2") {
+      serve_http2(std::move(*stream), {});
+    } else {
+      serve_http1(std::move(*stream));
+    }
+  });
+}
+
+void
+Worker::serve_http1(Stream stream)
+{
+  std::make_shared<Session>(*this, std::move(stream))->start();
 }
 
 void
@@ -1663,10 +1203,10 @@ Worker::release_service(const std::string& service, size_t batch)
     if (it == parked.end()) {
       continue; // left meanwhile
     }
-    std::shared_ptr<Session> session = std::move(it->second);
+    std::shared_ptr<Waiter> waiter = std::move(it->second);
     parked.erase(it);
     ++released_in_flight;
-    session->on_released();
+    waiter->on_released();
   }
   if (holds.waiting_for(service) == 0) {
     return;
@@ -1693,11 +1233,11 @@ Worker::release_finished()
 }
 
 void
-Worker::park(const std::shared_ptr<Session>& session, hold::Ticket ticket, const std::string& service,
+Worker::park(const std::shared_ptr<Waiter>& waiter, hold::Ticket ticket, const std::string& service,
              core::TimePoint deadline)
 {
   holds.park(ticket, service, deadline);
-  parked.emplace(ticket, session);
+  parked.emplace(ticket, waiter);
   // The service may have become ready between the decision and now (same thread, so only via publish).
   arm_hold_timer();
 }
@@ -1729,15 +1269,19 @@ Worker::arm_hold_timer()
       if (it == parked.end()) {
         continue;
       }
-      std::shared_ptr<Session> session = std::move(it->second);
+      std::shared_ptr<Waiter> waiter = std::move(it->second);
       parked.erase(it);
-      session->on_expired();
+      waiter->on_expired();
     }
     arm_hold_timer();
   });
 }
 
-} // namespace
+} // namespace plumbing
+
+namespace {
+
+using namespace plumbing;
 
 // Wraps an SSL_CTX of net::TlsContexts (which keeps owning it) for Asio's streams.
 std::unique_ptr<asio::ssl::context>
@@ -1746,6 +1290,8 @@ wrap(SSL_CTX* ctx)
   SSL_CTX_up_ref(ctx); // asio::ssl::context frees what it wraps
   return std::make_unique<asio::ssl::context>(ctx);
 }
+
+} // namespace
 
 struct DataPlane::Impl {
   Shared& shared;

@@ -238,14 +238,14 @@ struct TlsContexts::Impl {
     return SSL_TLSEXT_ERR_ALERT_FATAL;
   }
 
-  // ALPN: HTTP/1.1 (the only protocol the data plane speaks over TLS today); a client that
-  // offers nothing we speak continues without ALPN, as Go's server does.
+  // ALPN: HTTP/2, then HTTP/1.1, in the server's order of preference (as Go's server); a
+  // client that offers neither continues without ALPN (HTTP/1.1).
   static int on_alpn(SSL*, const unsigned char** out, unsigned char* out_length, const unsigned char* in,
                      unsigned int in_length, void*)
   {
-    static const unsigned char k_http11[] = "\x08http/1.1";
+    static const unsigned char k_protocols[] = "\x02h2\x08http/1.1";
     unsigned char* selected = nullptr;
-    if (SSL_select_next_proto(&selected, out_length, k_http11, sizeof(k_http11) - 1, in, in_length)
+    if (SSL_select_next_proto(&selected, out_length, k_protocols, sizeof(k_protocols) - 1, in, in_length)
         != OPENSSL_NPN_NEGOTIATED) {
       return SSL_TLSEXT_ERR_NOACK;
     }
@@ -389,8 +389,6 @@ TlsContexts::load(const TlsConfig& config)
     return util::Unexpected(policy.error());
   }
   SSL_CTX_set_verify(client, config.skip_verify ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, nullptr);
-  static const unsigned char k_http11[] = "\x08http/1.1";
-  SSL_CTX_set_alpn_protos(client, k_http11, sizeof(k_http11) - 1);
   return std::unique_ptr<TlsContexts>(new TlsContexts(std::move(impl)));
 }
 

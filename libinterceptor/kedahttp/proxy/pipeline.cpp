@@ -40,13 +40,16 @@ numeric_port(std::string_view text)
   return value >= 1 && value <= 65535 ? static_cast<uint16_t>(value) : 0;
 }
 
+// The Service port appProtocol that makes upstream speak HTTP/2 to the backend (3.6).
+constexpr std::string_view k_h2c_app_protocol = "kubernetes.io/h2c";
+
 // Resolves the port of `service` in `ns` (spec/interceptor.md 3.1): the number
 // as given, or the Service port whose name is `port_name`. Also finds the port's
 // name, which selects the EndpointSlice port.
 std::optional<ServiceTarget>
 resolve(const spec::ClusterState& state, const std::string& ns, const std::string& service, const spec::PortRef& port)
 {
-  ServiceTarget target{ns, service, 0, {}, 0};
+  ServiceTarget target{ns, service, 0, {}, 0, false};
   const spec::Service* svc = state.service(ns, service);
   if (port.number) {
     target.port = static_cast<uint16_t>(*port.number);
@@ -55,6 +58,7 @@ resolve(const spec::ClusterState& state, const std::string& ns, const std::strin
         if (candidate.port == *port.number) {
           target.port_name = candidate.name;
           target.target_port = numeric_port(candidate.target_port);
+          target.h2c = candidate.app_protocol == k_h2c_app_protocol;
           break;
         }
       }
@@ -69,6 +73,7 @@ resolve(const spec::ClusterState& state, const std::string& ns, const std::strin
       target.port = static_cast<uint16_t>(candidate.port);
       target.port_name = candidate.name;
       target.target_port = numeric_port(candidate.target_port);
+      target.h2c = candidate.app_protocol == k_h2c_app_protocol;
       return target;
     }
   }
@@ -288,7 +293,9 @@ on_expired(Decision held)
 {
   if (held.fallback) {
     held.action = Action::forward;
+    const bool h2c = held.target.h2c; // the fallback still speaks the target's protocol (upstream)
     held.target = *held.fallback;
+    held.target.h2c = h2c;
     held.fallback.reset();
     held.reason = "fallback";
     return held;

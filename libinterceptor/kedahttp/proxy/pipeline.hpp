@@ -67,6 +67,7 @@ struct ServiceTarget {
   uint16_t port = 0;          // the Service port
   std::string port_name;      // its name: selects the EndpointSlice port
   uint16_t target_port = 0;   // its numeric targetPort (0: unknown or named): the container port
+  bool h2c = false;           // the port's appProtocol is kubernetes.io/h2c: HTTP/2 to the backend
   std::string key() const { return ns + "/" + service; }
 };
 
