@@ -126,6 +126,45 @@ read_tls_environment(ServeFlags& flags)
   }
 }
 
+// Tracing (spec/interceptor.md 3.14): upstream's switch and the standard OTEL_* variables.
+void
+read_trace_environment(ServeFlags& flags)
+{
+  net::TraceConfig& trace = flags.config.trace;
+  env_bool(flags, "OTEL_EXPORTER_OTLP_TRACES_ENABLED", trace.enabled);
+  env_text("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", trace.protocol);
+  std::string base = "http://localhost:4318";
+  env_text("OTEL_EXPORTER_OTLP_ENDPOINT", base);
+  while (!base.empty() && base.back() == '/') {
+    base.pop_back();
+  }
+  trace.endpoint = base + "/v1/traces";
+  env_text("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", trace.endpoint); // a signal's own URL is used as is
+  for (const char* name : {"OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS"}) {
+    if (const char* headers = env(name)) {
+      trace.headers.clear(); // the signal's own list wins
+      for (const std::string_view pair : util::split(headers, ',')) {
+        const size_t equals = pair.find('=');
+        if (equals != std::string_view::npos) {
+          trace.headers.emplace_back(util::trim(pair.substr(0, equals)), util::trim(pair.substr(equals + 1)));
+        }
+      }
+    }
+  }
+  env_text("OTEL_TRACES_SAMPLER", trace.sampler);
+  if (const char* ratio = env("OTEL_TRACES_SAMPLER_ARG")) {
+    char* end = nullptr;
+    trace.ratio = std::strtod(ratio, &end);
+    if (*end != '\0') {
+      flags.errors.push_back(std::string("OTEL_TRACES_SAMPLER_ARG=") + ratio + ": not a number");
+    }
+  }
+  if (const char* delay = env("OTEL_BSP_SCHEDULE_DELAY")) {
+    trace.delay = std::chrono::milliseconds(std::strtoll(delay, nullptr, 10));
+  }
+  env_size(flags, "OTEL_BSP_MAX_QUEUE_SIZE", trace.queue_limit);
+}
+
 // Reads every KEDA_HTTP_* variable upstream's interceptor reads (spec/interceptor.md 5.1).
 void
 read_environment(ServeFlags& flags)
@@ -149,6 +188,7 @@ read_environment(ServeFlags& flags)
   env_size(flags, "KEDAHTTP_HOLD_MAX_BYTES", c.hold_limits.total_bytes);
   env_size(flags, "KEDAHTTP_HOLD_MAX_BYTES_PER_ROUTE", c.hold_limits.route_bytes);
   read_tls_environment(flags);
+  read_trace_environment(flags);
   // Settings upstream has and kedahttp does not yet: say so instead of ignoring them.
   if (const char* ns = env("KEDA_HTTP_WATCH_NAMESPACE")) {
     spdlog::warn("KEDA_HTTP_WATCH_NAMESPACE={}: ignored, state comes from --manifests", ns);
@@ -311,6 +351,15 @@ add_serve(CLI::App& app)
                   "TLS 1.2 suites by Go name, comma-separated [KEDA_HTTP_TLS_CIPHER_SUITES]");
   cmd->add_option("--tls-curve-preferences", t.curve_preferences,
                   "Curves by Go name (X25519, CurveP256, ...), comma-separated [KEDA_HTTP_TLS_CURVE_PREFERENCES]");
+  cmd->add_option("--tracing", c.trace.enabled, "Trace requests (W3C trace context, OTel spans) "
+                                                "[OTEL_EXPORTER_OTLP_TRACES_ENABLED]")
+    ->capture_default_str();
+  cmd->add_option("--tracing-protocol", c.trace.protocol,
+                  "console (JSON on stdout) or http/protobuf [OTEL_EXPORTER_OTLP_TRACES_PROTOCOL]")
+    ->capture_default_str();
+  cmd->add_option("--tracing-endpoint", c.trace.endpoint,
+                  "OTLP/HTTP traces URL [OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces]")
+    ->capture_default_str();
   cmd->add_option("--max-header-bytes", c.max_header_bytes, "Request head size limit; larger: 431")
     ->capture_default_str();
   cmd->add_option("--read-header-timeout", f.read_header_timeout, "Close connections whose head is this slow")

@@ -33,6 +33,7 @@ using namespace plumbing;
 struct UpstreamSide {
   explicit UpstreamSide(Worker& worker) : dialer(worker) {}
   Dialer dialer;
+  RequestTrace trace; // tracing on: this exchange's ids (trace.forwarded: set for this exchange)
   HeadStore head;
   std::optional<ResponseParser> parser;
   std::string out;     // bytes for the backend
@@ -116,6 +117,7 @@ private:
     if (m_side) {
       m_side->parser.reset();
       m_side->out.clear();
+      m_side->trace.forwarded = false;
     }
     m_decision = proxy::Decision{};
     m_out.clear();
@@ -474,6 +476,17 @@ private:
     request.target = m_req_head.second();
     request.client_ip = m_peer_ip;
     request.client_tls = m_client.is_tls();
+    std::string traceparent;
+    if (m_worker.shared.tracer) {
+      if (!m_side->trace.forwarded) { // (a retry re-sends the same context)
+        m_side->trace = RequestTrace::begin(*m_worker.shared.tracer,
+                                            proxy::find_field(m_req_head.fields(), "traceparent").value_or(""));
+        m_side->trace.forwarded = true;
+        m_side->trace.client_start = std::chrono::system_clock::now();
+      }
+      traceparent = m_side->trace.upstream_traceparent();
+      request.traceparent = traceparent;
+    }
     request.upgrade = m_upgrade;
     if (m_req->chunked()) {
       request.framing = proxy::Framing::chunked;
@@ -1020,6 +1033,32 @@ private:
     if (m_worker.shared.access_log) {
       log_access(code);
     }
+    if (m_worker.shared.tracer) {
+      trace(code);
+    }
+  }
+
+  void trace(unsigned code)
+  {
+    const proxy::Fields fields = m_req_head.fields();
+    const bool forwarded = m_side && m_side->trace.forwarded;
+    const RequestTrace trace = forwarded ? m_side->trace
+                                         : RequestTrace::begin(*m_worker.shared.tracer,
+                                                               proxy::find_field(fields, "traceparent").value_or(""));
+    RequestOutcome outcome;
+    outcome.method = m_req_head.first();
+    outcome.path = m_path;
+    outcome.host = request_host();
+    outcome.protocol = m_req->version >= 11 ? "1.1" : "1.0";
+    outcome.client_ip = m_peer_ip;
+    outcome.user_agent = proxy::find_field(fields, "user-agent").value_or("");
+    outcome.status = code;
+    outcome.start = m_start_wall;
+    if (forwarded) {
+      outcome.backend = m_side->endpoint.str();
+      outcome.cold_start = m_via_fallback || m_decision.static_forward ? "" : (m_cold_start ? "true" : "false");
+    }
+    record_request(*m_worker.shared.tracer, trace, outcome);
   }
 
   void log_access(unsigned code)

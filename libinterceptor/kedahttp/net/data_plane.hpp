@@ -24,6 +24,7 @@ struct Shared {
   std::atomic<int64_t> active{0}; // requests being handled (drain waits for 0)
   std::function<void(const std::string&)> access_log; // empty: off
   const TlsContexts* tls = nullptr;                   // set: the TLS listener runs too
+  Tracer* tracer = nullptr;                           // set: tracing is on
 };
 
 class DataPlane

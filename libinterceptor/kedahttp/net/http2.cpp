@@ -609,6 +609,16 @@ private:
     request.target = m_target;
     request.client_ip = m_conn->peer_ip();
     request.client_tls = m_conn->tls();
+    if (m_worker.shared.tracer) {
+      if (!m_trace) {
+        m_trace = RequestTrace::begin(*m_worker.shared.tracer,
+                                      proxy::find_field(m_head.fields(), "traceparent").value_or(""));
+        m_trace->forwarded = true;
+        m_trace->client_start = std::chrono::system_clock::now();
+      }
+      m_traceparent = m_trace->upstream_traceparent();
+      request.traceparent = m_traceparent;
+    }
     request.framing = framing;
     request.content_length = length;
     std::string head;
@@ -1016,6 +1026,25 @@ private:
       r.user_agent = proxy::find_field(fields, "user-agent").value_or("");
       m_worker.shared.access_log(access_log_line(r));
     }
+    if (m_worker.shared.tracer) {
+      const RequestTrace trace = m_trace ? *m_trace
+                                         : RequestTrace::begin(*m_worker.shared.tracer,
+                                                               proxy::find_field(m_head.fields(), "traceparent").value_or(""));
+      RequestOutcome outcome;
+      outcome.method = m_method;
+      outcome.path = m_path;
+      outcome.host = m_authority;
+      outcome.protocol = "2";
+      outcome.client_ip = m_conn->peer_ip();
+      outcome.user_agent = proxy::find_field(m_head.fields(), "user-agent").value_or("");
+      outcome.status = code;
+      outcome.start = m_start_wall;
+      if (m_trace) {
+        outcome.backend = m_endpoint.str();
+        outcome.cold_start = m_via_fallback || m_decision.static_forward ? "" : (m_cold_start ? "true" : "false");
+      }
+      record_request(*m_worker.shared.tracer, trace, outcome);
+    }
   }
 
   std::shared_ptr<Connection> m_conn;
@@ -1035,6 +1064,8 @@ private:
   UpstreamPtr m_up;
   std::unique_ptr<Dialer> m_dialer;
   std::unique_ptr<Upstream2> m_upstream2;
+  std::optional<RequestTrace> m_trace; // tracing on and forwarded
+  std::string m_traceparent;
   std::optional<ResponseParser> m_parser;
   HeadStore m_upstream_head;
   unsigned m_upstream_status = 0;

@@ -176,7 +176,19 @@ serve(const ServeConfig& config)
   queue::CounterRegistry counters;
   Metrics metrics(config.workers ? config.workers : std::max(1u, std::thread::hardware_concurrency()));
   hold::HoldBudget budget(config.hold_limits);
-  Shared shared{config, metrics, budget, {}, {}, {}, nullptr};
+  Shared shared{config, metrics, budget, {}, {}, {}, nullptr, nullptr};
+  std::unique_ptr<Tracer> tracer;
+  if (config.trace.enabled) {
+    if (auto checked = check_trace_config(config.trace); !checked) {
+      spdlog::error("tracing: {}", checked.error());
+      return 1;
+    }
+    tracer = std::make_unique<Tracer>(config.trace);
+    shared.tracer = tracer.get();
+    spdlog::info("tracing: {} spans{}, sampler {}", config.trace.protocol,
+                 config.trace.protocol == "console" ? std::string(" on stdout") : " to " + config.trace.endpoint,
+                 config.trace.sampler);
+  }
   std::unique_ptr<TlsContexts> tls;
   if (config.tls.enabled) {
     auto loaded = TlsContexts::load(config.tls);

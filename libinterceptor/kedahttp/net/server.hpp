@@ -5,6 +5,7 @@
 
 #include <kedahttp/hold/hold_queue.hpp>
 #include <kedahttp/net/tls.hpp>
+#include <kedahttp/net/tracing.hpp>
 #include <kedahttp/proxy/pipeline.hpp>
 
 #include <cstdint>
@@ -33,6 +34,7 @@ struct ServeConfig {
   bool log_requests = false;             // KEDA_HTTP_LOG_REQUESTS
   bool json_logs = false;
   TlsConfig tls;                         // the TLS listener, beside the plain one
+  TraceConfig trace;                     // OTEL_EXPORTER_OTLP_TRACES_*
 };
 
 // Runs until SIGTERM/SIGINT has drained the server. Returns the process exit code.

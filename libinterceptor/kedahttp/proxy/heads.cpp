@@ -153,6 +153,9 @@ write_upstream_request_head(std::string& out, const UpstreamRequest& request, Fi
     if (iequals(name, "forwarded") || iequals(name, "content-length") || listed_in_connection(fields, name)) {
       continue; // Forwarded is dropped; framing is ours to write
     }
+    if (!request.traceparent.empty() && iequals(name, "traceparent")) {
+      continue; // tracing: the client span's context goes instead (below)
+    }
     if (iequals(name, "x-forwarded-for")) {
       ++xff_lines; // written below, joined into one line
       continue;
@@ -195,6 +198,9 @@ write_upstream_request_head(std::string& out, const UpstreamRequest& request, Fi
       append_field(out, "Connection", "Upgrade");
       append_field(out, "Upgrade", *upgrade);
     }
+  }
+  if (!request.traceparent.empty()) {
+    append_field(out, "Traceparent", request.traceparent);
   }
   append_framing(out, request.framing, request.content_length);
   out.append("\r\n");

@@ -42,6 +42,7 @@ struct UpstreamRequest {
   Framing framing = Framing::none;
   uint64_t content_length = 0;
   bool upgrade = false;          // forward Upgrade + Connection: Upgrade
+  std::string_view traceparent;  // set (tracing on): replaces the client's traceparent
 };
 
 // Appends the request head to send upstream (HTTP/1.1, persistent).
