@@ -126,31 +126,56 @@ read_tls_environment(ServeFlags& flags)
   }
 }
 
-// Tracing (spec/interceptor.md 3.14): upstream's switch and the standard OTEL_* variables.
+// The OTLP exporter settings of one signal ("TRACES", "METRICS"): the signal's own
+// variable wins over the shared one (OTEL_EXPORTER_OTLP_*), as in the OTel SDKs.
 void
-read_trace_environment(ServeFlags& flags)
+read_otlp_target(const char* signal, const char* path, std::string& endpoint,
+                 std::vector<std::pair<std::string, std::string>>& headers)
 {
-  net::TraceConfig& trace = flags.config.trace;
-  env_bool(flags, "OTEL_EXPORTER_OTLP_TRACES_ENABLED", trace.enabled);
-  env_text("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", trace.protocol);
   std::string base = "http://localhost:4318";
   env_text("OTEL_EXPORTER_OTLP_ENDPOINT", base);
   while (!base.empty() && base.back() == '/') {
     base.pop_back();
   }
-  trace.endpoint = base + "/v1/traces";
-  env_text("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", trace.endpoint); // a signal's own URL is used as is
-  for (const char* name : {"OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS"}) {
-    if (const char* headers = env(name)) {
-      trace.headers.clear(); // the signal's own list wins
-      for (const std::string_view pair : util::split(headers, ',')) {
+  endpoint = base + path;
+  env_text(("OTEL_EXPORTER_OTLP_" + std::string(signal) + "_ENDPOINT").c_str(), endpoint); // used as is
+  for (const std::string& name : {std::string("OTEL_EXPORTER_OTLP_HEADERS"),
+                                 "OTEL_EXPORTER_OTLP_" + std::string(signal) + "_HEADERS"}) {
+    if (const char* list = env(name.c_str())) {
+      headers.clear();
+      for (const std::string_view pair : util::split(list, ',')) {
         const size_t equals = pair.find('=');
         if (equals != std::string_view::npos) {
-          trace.headers.emplace_back(util::trim(pair.substr(0, equals)), util::trim(pair.substr(equals + 1)));
+          headers.emplace_back(util::trim(pair.substr(0, equals)), util::trim(pair.substr(equals + 1)));
         }
       }
     }
   }
+}
+
+void
+env_millis(ServeFlags& flags, const char* name, std::chrono::milliseconds& out)
+{
+  if (const char* value = env(name)) {
+    char* end = nullptr;
+    const long long ms = std::strtoll(value, &end, 10);
+    if (*end != '\0' || ms <= 0) {
+      flags.errors.push_back(std::string(name) + "=" + value + ": a positive number of milliseconds");
+      return;
+    }
+    out = std::chrono::milliseconds(ms);
+  }
+}
+
+// Tracing (spec/interceptor.md 3.14) and the OTLP metrics push (6): upstream's switches and
+// the standard OTEL_* variables.
+void
+read_otel_environment(ServeFlags& flags)
+{
+  net::TraceConfig& trace = flags.config.trace;
+  env_bool(flags, "OTEL_EXPORTER_OTLP_TRACES_ENABLED", trace.enabled);
+  env_text("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", trace.protocol);
+  read_otlp_target("TRACES", "/v1/traces", trace.endpoint, trace.headers);
   env_text("OTEL_TRACES_SAMPLER", trace.sampler);
   if (const char* ratio = env("OTEL_TRACES_SAMPLER_ARG")) {
     char* end = nullptr;
@@ -159,10 +184,14 @@ read_trace_environment(ServeFlags& flags)
       flags.errors.push_back(std::string("OTEL_TRACES_SAMPLER_ARG=") + ratio + ": not a number");
     }
   }
-  if (const char* delay = env("OTEL_BSP_SCHEDULE_DELAY")) {
-    trace.delay = std::chrono::milliseconds(std::strtoll(delay, nullptr, 10));
-  }
+  env_millis(flags, "OTEL_BSP_SCHEDULE_DELAY", trace.delay);
   env_size(flags, "OTEL_BSP_MAX_QUEUE_SIZE", trace.queue_limit);
+
+  net::MetricsPushConfig& push = flags.config.metrics_push;
+  env_bool(flags, "OTEL_EXPORTER_OTLP_METRICS_ENABLED", push.enabled);
+  env_text("OTEL_EXPORTER_OTLP_METRICS_PROTOCOL", push.protocol);
+  read_otlp_target("METRICS", "/v1/metrics", push.endpoint, push.headers);
+  env_millis(flags, "OTEL_METRIC_EXPORT_INTERVAL", push.interval);
 }
 
 // Reads every KEDA_HTTP_* variable upstream's interceptor reads (spec/interceptor.md 5.1).
@@ -188,7 +217,7 @@ read_environment(ServeFlags& flags)
   env_size(flags, "KEDAHTTP_HOLD_MAX_BYTES", c.hold_limits.total_bytes);
   env_size(flags, "KEDAHTTP_HOLD_MAX_BYTES_PER_ROUTE", c.hold_limits.route_bytes);
   read_tls_environment(flags);
-  read_trace_environment(flags);
+  read_otel_environment(flags);
   // Settings upstream has and kedahttp does not yet: say so instead of ignoring them.
   if (const char* ns = env("KEDA_HTTP_WATCH_NAMESPACE")) {
     spdlog::warn("KEDA_HTTP_WATCH_NAMESPACE={}: ignored, state comes from --manifests", ns);

@@ -1,5 +1,6 @@
 // W3C trace context, sampling and the OTLP encoding of spans (spec/interceptor.md 3.14).
 
+#include <kedahttp/net/otlp.hpp>
 #include <kedahttp/net/tracing.hpp>
 #include <kedahttp/proxy/heads.hpp>
 

@@ -72,8 +72,8 @@ Metrics::Metrics(unsigned shards)
   }
 }
 
-std::string
-Metrics::render(const queue::CounterRegistry& counters) const
+std::vector<RequestSeries>
+Metrics::request_series() const
 {
   std::map<MetricsShard::Key, MetricsShard::Series> total;
   for (const auto& shard : m_shards) {
@@ -87,20 +87,32 @@ Metrics::render(const queue::CounterRegistry& counters) const
       }
     }
   }
+  std::vector<RequestSeries> out;
+  for (const auto& [key, series] : total) {
+    out.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), std::get<3>(key), series.count, series.sum,
+                   series.buckets});
+  }
+  return out;
+}
+
+std::string
+Metrics::render(const queue::CounterRegistry& counters) const
+{
+  const std::vector<RequestSeries> total = request_series();
   std::string out;
   out += "# HELP interceptor_request_count_total Count of requests processed by the interceptor proxy\n";
   out += "# TYPE interceptor_request_count_total counter\n";
-  auto labels = [](const MetricsShard::Key& key) {
-    return "code=\"" + std::to_string(std::get<0>(key)) + "\",method=\"" + std::get<1>(key) + "\",route_name=\""
-           + label_value(std::get<3>(key)) + "\",route_namespace=\"" + label_value(std::get<2>(key)) + "\"";
+  auto labels = [](const RequestSeries& s) {
+    return "code=\"" + std::to_string(s.code) + "\",method=\"" + s.method + "\",route_name=\"" + label_value(s.name)
+           + "\",route_namespace=\"" + label_value(s.ns) + "\"";
   };
-  for (const auto& [key, series] : total) {
-    out += "interceptor_request_count_total{" + labels(key) + "} " + std::to_string(series.count) + "\n";
+  for (const RequestSeries& series : total) {
+    out += "interceptor_request_count_total{" + labels(series) + "} " + std::to_string(series.count) + "\n";
   }
   out += "# HELP interceptor_request_duration_seconds Duration of requests processed by the interceptor proxy\n";
   out += "# TYPE interceptor_request_duration_seconds histogram\n";
-  for (const auto& [key, series] : total) {
-    const std::string base = labels(key);
+  for (const RequestSeries& series : total) {
+    const std::string base = labels(series);
     for (size_t i = 0; i < k_duration_buckets.size(); ++i) {
       out += "interceptor_request_duration_seconds_bucket{" + base + ",le=\"" + number(k_duration_buckets[i]) + "\"} "
              + std::to_string(series.buckets[i]) + "\n";

@@ -22,6 +22,17 @@ namespace kedahttp::net {
 inline constexpr std::array<double, 14> k_duration_buckets = {0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25,
                                                                0.5,   0.75, 1,     2.5,  5,     7.5, 10};
 
+// One series of completed requests, summed over the workers.
+struct RequestSeries {
+  unsigned code = 0;
+  std::string method;
+  std::string ns;
+  std::string name;
+  uint64_t count = 0;
+  double sum = 0;
+  std::array<uint64_t, k_duration_buckets.size()> buckets{}; // cumulative: requests <= each bound
+};
+
 class MetricsShard
 {
 public:
@@ -54,6 +65,8 @@ public:
 
   // The text exposition format (version 0.0.4).
   std::string render(const queue::CounterRegistry& counters) const;
+  // Every request series so far (for the OTLP push).
+  std::vector<RequestSeries> request_series() const;
 
 private:
   std::vector<std::unique_ptr<MetricsShard>> m_shards;

@@ -202,6 +202,20 @@ serve(const ServeConfig& config)
     spdlog::info("TLS: {} names served by SNI: {}{}", names.size(), names.empty() ? "-" : util::join(names, ", "),
                  tls->has_default() ? " (other names: the default certificate)" : " (other names: refused)");
   }
+  std::unique_ptr<MetricsPusher> pusher;
+  const auto started = std::chrono::system_clock::now();
+  if (config.metrics_push.enabled) {
+    if (auto checked = check_metrics_push_config(config.metrics_push); !checked) {
+      spdlog::error("metrics: {}", checked.error());
+      return 1;
+    }
+    pusher = std::make_unique<MetricsPusher>(config.metrics_push, [&metrics, &counters, started] {
+      return encode_otlp_metrics(metrics.request_series(), counters.snapshot(), started,
+                                 std::chrono::system_clock::now());
+    });
+    spdlog::info("metrics: pushed to {} every {} ms", config.metrics_push.endpoint,
+                 config.metrics_push.interval.count());
+  }
   if (config.log_requests) {
     shared.access_log = [](const std::string& line) { spdlog::info("{}", line); };
   }

@@ -4,6 +4,7 @@
 // this module's .cpp files; this header is all the rest of the project sees.
 
 #include <kedahttp/hold/hold_queue.hpp>
+#include <kedahttp/net/otlp.hpp>
 #include <kedahttp/net/tls.hpp>
 #include <kedahttp/net/tracing.hpp>
 #include <kedahttp/proxy/pipeline.hpp>
@@ -35,6 +36,7 @@ struct ServeConfig {
   bool json_logs = false;
   TlsConfig tls;                         // the TLS listener, beside the plain one
   TraceConfig trace;                     // OTEL_EXPORTER_OTLP_TRACES_*
+  MetricsPushConfig metrics_push;        // OTEL_EXPORTER_OTLP_METRICS_*
 };
 
 // Runs until SIGTERM/SIGINT has drained the server. Returns the process exit code.

@@ -1,8 +1,9 @@
 #include <kedahttp/net/tracing.hpp>
 
+#include <kedahttp/net/otlp.hpp>
+
 #include <kedahttp/util/strings.hpp>
 
-#include <httplib.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -11,81 +12,6 @@
 namespace kedahttp::net {
 
 namespace {
-
-// --- protobuf, the few wire types OTLP needs -------------------------------------------
-
-void
-varint(std::string& out, uint64_t value)
-{
-  while (value >= 0x80) {
-    out.push_back(static_cast<char>((value & 0x7f) | 0x80));
-    value >>= 7;
-  }
-  out.push_back(static_cast<char>(value));
-}
-
-void
-tag(std::string& out, uint32_t field, uint32_t wire_type)
-{
-  varint(out, (static_cast<uint64_t>(field) << 3) | wire_type);
-}
-
-// Length-delimited (wire type 2): strings, bytes, nested messages.
-void
-bytes_field(std::string& out, uint32_t field, std::string_view data)
-{
-  tag(out, field, 2);
-  varint(out, data.size());
-  out.append(data);
-}
-
-void
-varint_field(std::string& out, uint32_t field, uint64_t value)
-{
-  tag(out, field, 0);
-  varint(out, value);
-}
-
-void
-fixed64_field(std::string& out, uint32_t field, uint64_t value)
-{
-  tag(out, field, 1);
-  for (int i = 0; i < 8; ++i) {
-    out.push_back(static_cast<char>((value >> (8 * i)) & 0xff));
-  }
-}
-
-void
-fixed32_field(std::string& out, uint32_t field, uint32_t value)
-{
-  tag(out, field, 5);
-  for (int i = 0; i < 4; ++i) {
-    out.push_back(static_cast<char>((value >> (8 * i)) & 0xff));
-  }
-}
-
-template<size_t N>
-std::string_view
-as_bytes(const std::array<uint8_t, N>& id)
-{
-  return {reinterpret_cast<const char*>(id.data()), N};
-}
-
-// opentelemetry.proto.common.v1.KeyValue { key = 1; AnyValue value = 2 { string = 1; int = 3 } }
-std::string
-key_value(std::string_view key, const std::variant<std::string, int64_t>& value)
-{
-  std::string any;
-  if (const auto* text = std::get_if<std::string>(&value)) {
-    bytes_field(any, 1, *text);
-  } else {
-    varint_field(any, 3, static_cast<uint64_t>(std::get<int64_t>(value)));
-  }
-  std::string kv;
-  bytes_field(kv, 1, key);
-  bytes_field(kv, 2, any);
-  return kv;
-}
 
 uint64_t
 unix_nanos(std::chrono::system_clock::time_point t)
@@ -197,48 +123,6 @@ std::string
 format_traceparent(const TraceId& trace_id, const SpanId& span_id, bool sampled)
 {
   return "00-" + hex(trace_id) + "-" + hex(span_id) + (sampled ? "-01" : "-00");
-}
-
-std::string
-encode_otlp_traces(const std::vector<Span>& spans, std::string_view service_name)
-{
-  std::string scope_spans;
-  {
-    std::string scope;
-    bytes_field(scope, 1, "kedahttp");
-    bytes_field(scope_spans, 1, scope);
-  }
-  for (const Span& span : spans) {
-    std::string s;
-    bytes_field(s, 1, as_bytes(span.trace_id));
-    bytes_field(s, 2, as_bytes(span.span_id));
-    if (!all_zero(span.parent_span_id)) {
-      bytes_field(s, 4, as_bytes(span.parent_span_id));
-    }
-    bytes_field(s, 5, span.name);
-    varint_field(s, 6, static_cast<uint64_t>(span.kind));
-    fixed64_field(s, 7, unix_nanos(span.start));
-    fixed64_field(s, 8, unix_nanos(span.end));
-    for (const auto& [key, value] : span.attributes) {
-      bytes_field(s, 9, key_value(key, value));
-    }
-    if (span.error) {
-      std::string status;
-      varint_field(status, 3, 2); // STATUS_CODE_ERROR
-      bytes_field(s, 15, status);
-    }
-    // flags: sampled, and whether the parent is remote (bits 8 and 9)
-    fixed32_field(s, 16, 0x1u | 0x100u | (span.parent_remote ? 0x200u : 0u));
-    bytes_field(scope_spans, 2, s);
-  }
-  std::string resource;
-  bytes_field(resource, 1, key_value("service.name", std::string(service_name)));
-  std::string resource_spans;
-  bytes_field(resource_spans, 1, resource);
-  bytes_field(resource_spans, 2, scope_spans);
-  std::string request;
-  bytes_field(request, 1, resource_spans);
-  return request;
 }
 
 std::string
@@ -409,23 +293,8 @@ Tracer::export_batch(std::vector<Span>& batch)
     return;
   }
   // http/protobuf: POST the batch to the collector.
-  const std::string_view url = m_config.endpoint;
-  const size_t path_at = url.find('/', std::string_view("http://").size());
-  const std::string base(url.substr(0, path_at));
-  const std::string path = path_at == std::string_view::npos ? "/v1/traces" : std::string(url.substr(path_at));
-  httplib::Client client(base);
-  client.set_connection_timeout(std::chrono::seconds(10));
-  client.set_read_timeout(std::chrono::seconds(10));
-  httplib::Headers headers;
-  for (const auto& [name, value] : m_config.headers) {
-    headers.emplace(name, value);
-  }
-  const auto result = client.Post(path, headers, encode_otlp_traces(batch, k_service_name), "application/x-protobuf");
-  if (!result) {
-    spdlog::warn("tracing: export of {} spans to {} failed: {}", batch.size(), m_config.endpoint,
-                 httplib::to_string(result.error()));
-  } else if (result->status / 100 != 2) {
-    spdlog::warn("tracing: export of {} spans to {}: HTTP {}", batch.size(), m_config.endpoint, result->status);
+  if (auto sent = post_otlp(m_config.endpoint, m_config.headers, encode_otlp_traces(batch, k_service_name)); !sent) {
+    spdlog::warn("tracing: export of {} spans to {} failed: {}", batch.size(), m_config.endpoint, sent.error());
   }
 }
 

@@ -58,8 +58,6 @@ struct Span {
   std::vector<std::pair<std::string, std::variant<std::string, int64_t>>> attributes;
 };
 
-// The OTLP ExportTraceServiceRequest (protobuf) for `spans` from service `service_name`.
-std::string encode_otlp_traces(const std::vector<Span>& spans, std::string_view service_name);
 // One span as a JSON object on one line (the console exporter).
 std::string span_json(const Span& span, std::string_view service_name);
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Tracing (spec/interceptor.md 3.14, upstream e2e O2): with OTEL_EXPORTER_OTLP_TRACES_ENABLED
+# OpenTelemetry: tracing (spec/interceptor.md 3.14, upstream e2e O2) and the OTLP metrics
+# push (6, upstream e2e O1). Tracing: with OTEL_EXPORTER_OTLP_TRACES_ENABLED
 # the incoming traceparent's trace id is kept, the backend gets a new span id (the client
 # span's), and the collector receives a server span "keda-http-interceptor" and a client
 # span with http.response.status_code, service and cold-start, from service.name
@@ -40,7 +41,7 @@ two_spans() { [ "$(spans_of "$TRACE" | wc -l)" -ge 2 ]; }
 wait_for "2 spans at the collector" 10 two_spans
 server=$(spans_of "$TRACE" | grep '"kind": "server"')
 client=$(spans_of "$TRACE" | grep '"kind": "client"')
-field() { "$PYTHON" -c 'import json, sys; d = json.loads(sys.argv[1]); print(eval(sys.argv[2], {"d": d}, d))' "$1" "$2"; }
+field() { "$PYTHON" -c 'import json, sys; d = json.loads(sys.argv[1]); import builtins; print(eval(sys.argv[2], {"d": d, "b": builtins}, d))' "$1" "$2"; }
 expect_eq "server span name" "keda-http-interceptor" "$(field "$server" 'name')"
 expect_eq "server span's parent is the caller's span" "$PARENT" "$(field "$server" 'parent_span_id')"
 expect_eq "service.name" "keda-http-interceptor" "$(field "$server" 'service')"
@@ -99,6 +100,30 @@ wait "$KPID" 2>/dev/null || true
 OTEL_EXPORTER_OTLP_TRACES_ENABLED=false start_kedahttp
 body=$(curl -sS "$PROXY/off" -H "Host: app.test" -H "traceparent: 00-$TRACE-$PARENT-01")
 expect_match "tracing off: traceparent unchanged" "^traceparent=00-$TRACE-$PARENT-01\|" "$body"
+
+# The OTLP metrics push (e2e O1): the three instruments reach the collector.
+kill -TERM "$KPID"
+wait "$KPID" 2>/dev/null || true
+OTEL_EXPORTER_OTLP_METRICS_ENABLED=true OTEL_METRIC_EXPORT_INTERVAL=200 start_kedahttp
+curl -sS -o /dev/null "$PROXY/m1" -H "Host: app.test"
+curl -sS -o /dev/null "$PROXY/m2" -H "Host: app.test"
+POINTS=$WORK/spans.jsonl.metrics
+point() { grep "\"metric\": \"$1\"" "$POINTS" 2>/dev/null | grep "\"route_name\": \"app\"" | tail -1; }
+two_counted() { [ "$(field "$(point interceptor.request.count)" 'value')" = 2 ]; }
+wait_for "a push with both requests counted" 10 two_counted
+count=$(point interceptor.request.count)
+expect_eq "count: attributes as upstream" "{'code': 200, 'method': 'GET', 'route_name': 'app', 'route_namespace': 'default'}" \
+  "$(field "$count" 'dict(sorted(attributes.items()))')"
+expect_eq "count: a monotonic cumulative sum" "True cumulative" "$(field "$count" 'f"{monotonic} {temporality}"')"
+expect_eq "resource and scope" "keda-http-interceptor keda-interceptor-proxy" "$(field "$count" 'f"{service} {scope}"')"
+duration=$(point interceptor.request.duration)
+expect_eq "duration: a histogram in seconds with both requests" "histogram s 2" "$(field "$duration" 'f"{kind} {unit} {count}"')"
+expect_eq "duration: upstream's buckets" "[0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0]" \
+  "$(field "$duration" 'bounds')"
+expect_eq "duration: 15 bucket counts adding up to the count" "15 2" \
+  "$(field "$duration" 'f"{len(bucket_counts)} {b.sum(bucket_counts)}"')"
+concurrency=$(point interceptor.request.concurrency)
+expect_eq "concurrency: an up-down sum, 0 now" "False 0" "$(field "$concurrency" 'f"{monotonic} {value}"')"
 
 # Bad settings stop the start with the reason.
 kill -TERM "$KPID"
