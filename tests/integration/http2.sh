@@ -108,6 +108,19 @@ expect_match "h2c backend: X-Forwarded-For" '^xff=127\.0\.0\.1$' "$out"
 expect_match "h2c backend: body" '^body=ping$' "$out"
 expect_match "h2c backend: trailers reach the client" 'x-echo-trailer: done' "$out"
 
+# HTTP/1.1 clients reach HTTP/2 backends too (upstream picks the transport by appProtocol).
+out=$(printf 'POST /h1 HTTP/1.1\r\nHost: h2.example.test\r\nContent-Length: 5\r\n\r\nhello' | raw "127.0.0.1:$PORT")
+expect_match "HTTP/1.1 client to an h2c backend: 200" '^HTTP/1.1 200 OK$' "$out"
+expect_match "... chunked (HTTP/2 has no length here)" '^Transfer-Encoding: chunked$' "$out"
+expect_match "... the backend heard h2c" '^protocol=h2c$' "$out"
+expect_match "... with the body" '^body=hello$' "$out"
+expect_match "... and the backend's trailer comes after the last chunk" '^x-echo-trailer: done$' "$out"
+expect_match "... the connection stays open for the next request" '\[open\]' "$out"
+body=$(curl -sS "$PROXY/big" -H "Host: h2.example.test" --data-binary @<(head -c 3000000 /dev/zero | tr '\0' x))
+sed -n 's/^body=//p' <<<"$body" | tr -d '\n' >"$WORK/echoed"
+expect_eq "a 3 MB upload over HTTP/1.1 to an h2c backend (windows open as it is sent)" 3000000 "$(wc -c <"$WORK/echoed")"
+expect_eq "... every byte as sent" 0 "$(tr -d x <"$WORK/echoed" | wc -c)"
+
 # --- gRPC (upstream e2e D7): unary and a bidirectional stream ------------------------------
 out=$(node "$NODE_DIR/grpc-echo.js" call "127.0.0.1:$PORT" grpc.example.test 2>&1) || fail "grpc call: $out"
 expect_eq "gRPC through the proxy: unary over h2c, a bidi stream, EOF after CloseSend" \
@@ -123,10 +136,10 @@ expect_match "re-encrypted to an HTTP/2 backend: h2" '^protocol=h2$' "$(cat "$WO
 expect_match "X-Forwarded-Proto https" '^xfp=https$' "$(cat "$WORK/b")"
 https web.example.test /tls -o /dev/null --http1.1 -w '%{http_version} %{http_code}\n' >"$WORK/v" || true
 expect_eq "HTTP/1.1 still served on the TLS listener (ALPN http/1.1)" "1.1 502" "$(cat "$WORK/v")" # nginx has no TLS: 502
-# Known gap: an HTTP/1.1 client to an h2c-appProtocol backend is sent HTTP/1.1 (upstream
-# would speak HTTP/2); the backend refuses it and the client gets a 502, promptly.
-expect_eq "HTTP/1.1 client to an HTTP/2-only backend: 502" "502" \
-  "$(https h2-tls.example.test /tls -o /dev/null --http1.1 -w '%{http_code}')"
+# The backend protocol follows the Service port, not the client: HTTP/1.1 in, h2 out.
+https h2-tls.example.test /tls-h1 -D "$WORK/h" -o "$WORK/b" --http1.1
+expect_match "HTTP/1.1 client to an HTTP/2 backend over TLS: 200" '^HTTP/1.1 200' "$(tr -d '\r' <"$WORK/h")"
+expect_match "... spoken to in h2" '^protocol=h2$' "$(cat "$WORK/b")"
 # upstream e2e T2: gRPC over TLS to a TLS backend whose port says h2c: answered in h2.
 out=$(node "$NODE_DIR/grpc-echo.js" call "127.0.0.1:$TLS_PORT" grpc-tls.example.test "$CERTS/ca.crt" 2>&1) \
   || fail "grpc over TLS: $out"

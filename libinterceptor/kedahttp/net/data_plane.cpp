@@ -34,6 +34,12 @@ struct UpstreamSide {
   explicit UpstreamSide(Worker& worker) : dialer(worker) {}
   Dialer dialer;
   RequestTrace trace; // tracing on: this exchange's ids (trace.forwarded: set for this exchange)
+  // An HTTP/2 backend (appProtocol kubernetes.io/h2c): the call, and its response's state.
+  std::unique_ptr<Http2Call> call;
+  bool call_chunked = false;   // the client gets the response chunked
+  size_t call_unconsumed = 0;  // response bytes taken from the backend, not yet written
+  bool writing_client = false; // a write of the call's response is in flight
+  bool reading_body = false;   // a read of the request body for the call is in flight
   HeadStore head;
   std::optional<ResponseParser> parser;
   std::string out;     // bytes for the backend
@@ -42,7 +48,7 @@ struct UpstreamSide {
 };
 
 // One client connection; requests on it are handled one after the other.
-class Session : public Waiter, public std::enable_shared_from_this<Session>
+class Session : public Waiter, public Http2Call::Sink, public std::enable_shared_from_this<Session>
 {
 public:
   Session(Worker& worker, Stream stream) : m_worker(worker), m_client(std::move(stream)) {}
@@ -118,6 +124,8 @@ private:
       m_side->parser.reset();
       m_side->out.clear();
       m_side->trace.forwarded = false;
+      m_side->reading_body = false;
+      m_side->writing_client = false;
     }
     m_decision = proxy::Decision{};
     m_out.clear();
@@ -427,6 +435,10 @@ private:
                            ? m_request_deadline
                            : now() + m_worker.shared.config.settings.connect_retry_cap;
     // Re-encrypted connections are pooled apart, per TLS server name.
+    if (m_decision.target.h2c) {
+      on_upstream(std::make_unique<UpstreamConn>(m_worker.ioc)); // HTTP/2: a connection of its own
+      return;
+    }
     std::string key = m_side->endpoint.str();
     if (m_client.is_tls()) {
       key = "tls:" + m_decision.target.service + "." + m_decision.target.ns + "@" + key;
@@ -453,7 +465,7 @@ private:
       // Requests from the TLS listener are re-encrypted (spec/interceptor.md 3.10), to the
       // name upstream dials: service.namespace.
       target.tls_name = m_decision.target.service + "." + m_decision.target.ns;
-      target.alpn = k_alpn_http11;
+      target.alpn = m_decision.target.h2c ? k_alpn_h2 : k_alpn_http11;
     }
     m_side->dialer.dial(*m_up, std::move(target), shared_from_this(), [this](unsigned status) {
       if (!m_up) {
@@ -512,6 +524,10 @@ private:
 
   void send_request_head()
   {
+    if (m_decision.target.h2c) {
+      start_call();
+      return;
+    }
     write_request_head();
     m_req->out = &m_side->out;
     m_req->chunk_out = m_req->chunked();
@@ -524,6 +540,140 @@ private:
     arm_response_timer();
     write_upstream();
     read_upstream();
+  }
+
+  // --- an HTTP/2 backend (Http2Call) ---
+
+  // The request goes as HTTP/2: the head as written for HTTP/1.1 backends, converted, and
+  // the body unchunked (m_side->out holds what the backend has not taken yet).
+  void start_call()
+  {
+    write_request_head();
+    const std::string head = std::move(m_side->out);
+    m_side->out.clear();
+    m_side->call_unconsumed = 0;
+    m_req->out = &m_side->out;
+    m_req->chunk_out = false;
+    m_req->eager(true);
+    if (!pump_request_body_from_buffer()) {
+      upstream_failed(400, "bad request body");
+      return;
+    }
+    const bool has_body = m_req->chunked() || m_req->content_length().value_or(0) > 0;
+    m_side->call = Http2Call::start(std::move(m_up), shared_from_this(), *this, head, m_client.is_tls(), has_body);
+    if (!m_side->call) {
+      upstream_failed(502, "HTTP/2 session with upstream failed");
+      return;
+    }
+    arm_response_timer();
+    if (m_request_done) {
+      watch_client_during_response();
+    }
+  }
+
+  size_t take_call_body(uint8_t* buf, size_t length, bool& eof, bool& deferred) override
+  {
+    const size_t n = std::min(length, m_side->out.size());
+    std::memcpy(buf, m_side->out.data(), n);
+    m_side->out.erase(0, n);
+    eof = m_request_done && m_side->out.empty();
+    deferred = n == 0 && !eof;
+    if (m_side->out.empty() && !m_request_done) {
+      read_body_for_call();
+    }
+    return n;
+  }
+
+  void read_body_for_call()
+  {
+    if (m_side->reading_body) {
+      return;
+    }
+    m_side->reading_body = true;
+    m_client.async_read_some(m_in.prepare(k_read_chunk), [self = shared_from_this(), exchange = m_exchange](error_code ec,
+                                                                                                          size_t n) {
+      if (exchange != self->m_exchange || !self->m_side->call) {
+        return;
+      }
+      self->m_side->reading_body = false;
+      if (ec) {
+        self->client_gone();
+        return;
+      }
+      self->m_in.commit(n);
+      if (!self->pump_request_body_from_buffer()) {
+        self->upstream_failed(400, "bad request body");
+        return;
+      }
+      if (self->m_request_done) {
+        self->watch_client_during_response();
+      }
+      self->m_side->call->resume_body();
+    });
+  }
+
+  void on_call_head(unsigned status, proxy::Fields fields, bool) override
+  {
+    const auto length = proxy::find_field(fields, "content-length");
+    std::optional<uint64_t> declared;
+    if (length) {
+      declared = std::strtoull(std::string(*length).c_str(), nullptr, 10);
+    }
+    m_side->call_chunked = write_response_head(status, proxy::reason_phrase(status), fields, declared)
+                           == proxy::Framing::chunked;
+    flush_call_response();
+  }
+
+  void on_call_data(std::string_view data) override
+  {
+    if (m_side->call_chunked) {
+      proxy::append_chunk(m_out, data);
+    } else {
+      m_out.append(data);
+    }
+    m_side->call_unconsumed += data.size();
+    flush_call_response();
+  }
+
+  void on_call_end(bool ok, proxy::Fields trailers) override
+  {
+    if (!ok) {
+      upstream_failed(502, "upstream stream closed"); // after the head: the connection is cut
+      return;
+    }
+    if (m_side->call_chunked) {
+      m_out.append("0\r\n");
+      for (const proxy::Field& field : trailers) {
+        m_out.append(field.name).append(": ").append(field.value).append("\r\n");
+      }
+      m_out.append("\r\n");
+    }
+    m_response_done = true;
+    flush_call_response();
+  }
+
+  // Writes what the backend sent so far; the backend may send as much more once written.
+  void flush_call_response()
+  {
+    if (m_side->writing_client) {
+      return;
+    }
+    if (m_out.empty()) {
+      if (m_response_done) {
+        release_upstream(false);
+        maybe_finish();
+      }
+      return;
+    }
+    const size_t written = std::exchange(m_side->call_unconsumed, 0);
+    m_side->writing_client = true;
+    write_client_then([self = shared_from_this(), written] {
+      self->m_side->writing_client = false;
+      if (self->m_side->call) {
+        self->m_side->call->consume(written);
+      }
+      self->flush_call_response();
+    });
   }
 
   // Feeds buffered client bytes to the request parser (body -> m_side->out).
@@ -639,7 +789,7 @@ private:
     const auto gen = ++m_timer_gen;
     m_timer->expires_at(Clock::time_point(std::chrono::duration_cast<Clock::duration>(deadline.time_since_epoch())));
     m_timer->async_wait([self = shared_from_this(), gen](error_code ec) {
-      if (ec || gen != self->m_timer_gen || !self->m_up) {
+      if (ec || gen != self->m_timer_gen || !self->upstream_active()) {
         return;
       }
       if (!self->m_head_sent) {
@@ -760,26 +910,39 @@ private:
 
   void send_response_head()
   {
+    const unsigned status = m_side->parser->status;
+    const std::optional<uint64_t> length =
+      m_side->parser->content_length() ? std::optional<uint64_t>(*m_side->parser->content_length()) : std::nullopt;
+    const proxy::Framing framing =
+      write_response_head(status, m_side->head.first(), m_side->head.fields(), m_side->parser->chunked() ? std::nullopt : length);
+    const bool bodiless = m_head_request || status == 204 || status == 304 || status < 200;
+    if (!bodiless && status != 101) {
+      m_side->parser->out = &m_out;
+      m_side->parser->chunk_out = framing == proxy::Framing::chunked;
+    }
+    m_side->parser->eager(true); // the body may now be parsed in the same put() as what precedes it
+    m_up_reusable = m_side->parser->keep_alive();
+  }
+
+  // Appends the client's response head to m_out (upstream's rewriting: proxy/heads) for a
+  // backend response with `status` and `fields`; `length`: its declared body length, if any.
+  // Returns how the body is framed for the client.
+  proxy::Framing write_response_head(unsigned status, std::string_view reason, proxy::Fields fields,
+                                     std::optional<uint64_t> length)
+  {
     cancel_response_header_timer();
     m_head_sent = true;
-    const unsigned status = m_side->parser->status;
     m_status = status;
     proxy::ClientResponse response;
     response.status = status;
-    response.reason = m_side->head.first();
+    response.reason = reason;
     const bool bodiless = m_head_request || status == 204 || status == 304 || status < 200;
     const bool http10 = m_req->version < 11;
-    if (m_side->parser->chunked()) {
-      response.framing = http10 ? proxy::Framing::until_close : proxy::Framing::chunked;
-    } else if (const auto length = m_side->parser->content_length()) {
-      response.framing = proxy::Framing::content_length;
+    if (length) {
+      response.framing = proxy::Framing::content_length; // HEAD/304 keep the length they announce
       response.content_length = *length;
     } else if (!bodiless && status != 101) {
       response.framing = http10 ? proxy::Framing::until_close : proxy::Framing::chunked;
-    }
-    if (bodiless && m_side->parser->content_length()) {
-      response.framing = proxy::Framing::content_length; // HEAD/304 keep the length they announce
-      response.content_length = *m_side->parser->content_length();
     }
     if (response.framing == proxy::Framing::until_close) {
       m_keep_alive = false;
@@ -794,14 +957,9 @@ private:
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - m_hold_started).count();
     }
     const size_t before_head = m_out.size();
-    proxy::write_client_response_head(m_out, response, m_side->head.fields());
+    proxy::write_client_response_head(m_out, response, fields);
     m_head_bytes += m_out.size() - before_head;
-    if (!bodiless && status != 101) {
-      m_side->parser->out = &m_out;
-      m_side->parser->chunk_out = response.framing == proxy::Framing::chunked;
-    }
-    m_side->parser->eager(true); // the body may now be parsed in the same put() as what precedes it
-    m_up_reusable = m_side->parser->keep_alive();
+    return response.framing;
   }
 
   void cancel_response_header_timer()
@@ -926,10 +1084,30 @@ private:
     finish_exchange();
   }
 
+  // A backend conversation is going on (a connection, or an HTTP/2 call).
+  bool upstream_active() const { return m_up || (m_side && m_side->call); }
+
   // Gives the backend connection back (kept for reuse when `reusable`), after stopping any dial on it.
   void release_upstream(bool reusable)
   {
+    if (!m_side) {
+      return;
+    }
     m_side->dialer.cancel();
+    if (m_side->call) {
+      // Closed now, destroyed later: this may run inside one of the call's own callbacks.
+      m_side->call->close();
+      asio::post(m_worker.ioc, [call = std::shared_ptr<Http2Call>(std::move(m_side->call))] {});
+    }
+    if (!m_up) {
+      return;
+    }
+    if (m_decision.target.h2c) {
+      error_code ignored; // a connection of this exchange's own, never pooled
+      m_up->stream.socket().close(ignored);
+      m_up.reset();
+      return;
+    }
     m_worker.pool.release(std::move(m_up), reusable);
   }
 
@@ -959,9 +1137,7 @@ private:
     }
     m_failed = true;
     cancel_timer();
-    if (m_up) {
-      release_upstream(false);
-    }
+    release_upstream(false);
     if (m_head_sent) {
       abort(); // too late for a status: cut the connection so the client sees the failure
       return;
@@ -979,18 +1155,14 @@ private:
     }
     m_status = 499;
     m_worker.shared.metrics.client_gone.fetch_add(1, std::memory_order_relaxed);
-    if (m_up) {
-      release_upstream(false);
-    }
+    release_upstream(false);
     m_keep_alive = false;
     finish_exchange();
   }
 
   void abort()
   {
-    if (m_up) {
-      release_upstream(false);
-    }
+    release_upstream(false);
     m_keep_alive = false;
     finish_exchange();
   }

@@ -259,20 +259,19 @@ private:
 
 // --- an HTTP/2 backend connection (appProtocol kubernetes.io/h2c) -----------------------
 
-// One stream to the backend on a connection of its own.
-class Upstream2
+// Http2Call over nghttp2's client session: one stream on a connection of its own.
+class BackendCall final : public Http2Call
 {
 public:
-  explicit Upstream2(Exchange& exchange) : m_exchange(exchange) {}
-  // Starts the session over `conn` (connected) and submits the request.
-  bool start(UpstreamPtr conn, std::shared_ptr<void> owner, const HeaderList& request, bool has_body);
-  void flush();
-  void resume_request_body();
-  void consume(size_t n); // the client took n response body bytes: open the backend's window
-  void close();
-  int32_t stream_id() const { return m_stream_id; }
+  explicit BackendCall(Sink& sink) : m_sink(sink) {}
+  bool begin(UpstreamPtr conn, std::shared_ptr<void> owner, const HeaderList& request, bool has_body);
+  void resume_body() override;
+  void consume(size_t n) override;
+  void close() override;
 
 private:
+  void flush();
+  void end(bool ok);
   static ssize_t read_request_body(nghttp2_session*, int32_t, uint8_t* buf, size_t length, uint32_t* flags,
                                    nghttp2_data_source* source, void*);
   static int on_header(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name, size_t name_length,
@@ -281,15 +280,19 @@ private:
   static int on_data_chunk(nghttp2_session*, uint8_t, int32_t, const uint8_t* data, size_t length, void* self);
   static int on_stream_close(nghttp2_session*, int32_t, uint32_t error_code, void* self);
 
-  Exchange& m_exchange;
+  Sink& m_sink;
   std::unique_ptr<Pump> m_pump;
   std::shared_ptr<void> m_owner;
   int32_t m_stream_id = -1;
+  unsigned m_status = 0;
+  HeadStore m_head;
+  HeadStore m_trailers;
+  bool m_deferred = false;
 };
 
 // --- one stream: a request through the pipeline ------------------------------------------
 
-class Exchange : public Waiter, public std::enable_shared_from_this<Exchange>
+class Exchange : public Waiter, public Http2Call::Sink, public std::enable_shared_from_this<Exchange>
 {
 public:
   Exchange(std::shared_ptr<Connection> conn, int32_t id)
@@ -434,39 +437,23 @@ public:
     return static_cast<ssize_t>(n);
   }
 
-  // --- from an HTTP/2 backend (Upstream2) ---
+  // --- from an HTTP/2 backend (Http2Call) ---
 
-  void upstream2_header(std::string_view name, std::string_view value, bool trailer)
+  void on_call_head(unsigned status, proxy::Fields fields, bool end_stream) override
   {
-    if (trailer) {
-      m_response_trailers.add(name, value);
-    } else if (name == ":status") {
-      m_upstream_status = static_cast<unsigned>(std::atoi(std::string(value).c_str()));
-    } else if (!name.empty() && name.front() != ':') {
-      m_upstream_head.add(name, value);
-    }
-  }
-
-  void upstream2_head_done(bool end_stream)
-  {
-    if (m_upstream_status >= 100 && m_upstream_status < 200) {
-      m_upstream_head.clear(); // informational: the real response follows
-      return;
-    }
-    m_upstream_head.finish();
-    send_response_head(m_upstream_status, m_upstream_head.fields(), std::nullopt, end_stream);
+    send_response_head(status, fields, std::nullopt, end_stream);
     if (end_stream) {
       upstream_done(false);
     }
   }
 
-  void upstream2_data(std::string_view data)
+  void on_call_data(std::string_view data) override
   {
     m_response_body.append(data);
     resume_response();
   }
 
-  void upstream2_closed(bool ok)
+  void on_call_end(bool ok, proxy::Fields trailers) override
   {
     if (!m_head_sent) {
       upstream_failed(502, "upstream stream closed");
@@ -476,11 +463,13 @@ public:
       reset_stream(); // too late for a status: the client sees the stream fail
       return;
     }
+    for (const proxy::Field& field : trailers) {
+      m_response_trailers.add(field.name, field.value);
+    }
     upstream_done(false);
   }
 
-  // Request body bytes for the HTTP/2 backend; `*eof` when none will follow.
-  size_t take_request_body(uint8_t* buf, size_t length, bool* eof, bool* deferred)
+  size_t take_call_body(uint8_t* buf, size_t length, bool& eof, bool& deferred) override
   {
     const size_t n = std::min(length, m_request_body.size());
     std::memcpy(buf, m_request_body.data(), n);
@@ -488,9 +477,8 @@ public:
     if (n > 0) {
       consume_request(n);
     }
-    *eof = m_request_ended && m_request_body.empty();
-    *deferred = n == 0 && !*eof;
-    m_upstream_deferred = *deferred;
+    eof = m_request_ended && m_request_body.empty();
+    deferred = n == 0 && !eof;
     return n;
   }
 
@@ -651,21 +639,10 @@ private:
 
   void send_request_h2()
   {
-    HeaderList headers;
-    std::string host;
-    const std::string head = upstream_head(proxy::Framing::none, 0);
-    HeaderList rest;
-    head_to_h2(head, rest, &host);
-    headers.add(":method", m_method);
-    headers.add(":scheme", m_conn->tls() ? "https" : "http");
-    headers.add(":authority", host.empty() ? m_authority : host);
-    headers.add(":path", m_target.empty() ? "/" : m_target);
-    for (size_t i = 0; i < rest.size(); ++i) {
-      headers.add(view(rest.data()[i].name, rest.data()[i].namelen), view(rest.data()[i].value, rest.data()[i].valuelen));
-    }
-    m_upstream2 = std::make_unique<Upstream2>(*this);
     m_head_written = true;
-    if (!m_upstream2->start(std::move(m_up), shared_from_this(), headers, !m_request_ended || !m_request_body.empty())) {
+    m_upstream2 = Http2Call::start(std::move(m_up), shared_from_this(), *this, upstream_head(proxy::Framing::none, 0),
+                                   m_conn->tls(), !m_request_ended || !m_request_body.empty());
+    if (!m_upstream2) {
       upstream_failed(502, "HTTP/2 session with upstream failed");
     }
   }
@@ -677,11 +654,7 @@ private:
       return; // still routing, holding or dialing: kept (the window bounds it)
     }
     if (m_upstream2) {
-      if (m_upstream_deferred) {
-        m_upstream_deferred = false;
-        m_upstream2->resume_request_body();
-      }
-      m_upstream2->flush();
+      m_upstream2->resume_body();
       return;
     }
     if (!m_up || m_writing) {
@@ -1063,12 +1036,11 @@ private:
   proxy::Endpoint m_endpoint;
   UpstreamPtr m_up;
   std::unique_ptr<Dialer> m_dialer;
-  std::unique_ptr<Upstream2> m_upstream2;
+  std::unique_ptr<Http2Call> m_upstream2;
   std::optional<RequestTrace> m_trace; // tracing on and forwarded
   std::string m_traceparent;
   std::optional<ResponseParser> m_parser;
-  HeadStore m_upstream_head;
-  unsigned m_upstream_status = 0;
+  HeadStore m_upstream_head; // an HTTP/1.1 backend's response head
   std::string m_out;
   std::string m_sending;
   std::string m_response_body;
@@ -1092,7 +1064,6 @@ private:
   bool m_head_sent = false;
   bool m_response_ended = false;
   bool m_deferred = false;
-  bool m_upstream_deferred = false;
   bool m_reading_paused = false;
   bool m_cold_start = false;
   bool m_via_fallback = false;
@@ -1240,18 +1211,18 @@ Connection::on_stream_close(nghttp2_session*, int32_t stream_id, uint32_t error_
   return 0;
 }
 
-// --- Upstream2 -----------------------------------------------------------------------
+// --- BackendCall ---------------------------------------------------------------------
 
 bool
-Upstream2::start(UpstreamPtr conn, std::shared_ptr<void> owner, const HeaderList& request, bool has_body)
+BackendCall::begin(UpstreamPtr conn, std::shared_ptr<void> owner, const HeaderList& request, bool has_body)
 {
   m_owner = std::move(owner);
   nghttp2_session_callbacks* callbacks = nullptr;
   nghttp2_session_callbacks_new(&callbacks);
-  nghttp2_session_callbacks_set_on_header_callback(callbacks, &Upstream2::on_header);
-  nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, &Upstream2::on_frame_recv);
-  nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, &Upstream2::on_data_chunk);
-  nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, &Upstream2::on_stream_close);
+  nghttp2_session_callbacks_set_on_header_callback(callbacks, &BackendCall::on_header);
+  nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, &BackendCall::on_frame_recv);
+  nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, &BackendCall::on_data_chunk);
+  nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, &BackendCall::on_stream_close);
   nghttp2_option* options = nullptr;
   nghttp2_option_new(&options);
   nghttp2_option_set_no_auto_window_update(options, 1); // opened as the client takes the body
@@ -1266,35 +1237,38 @@ Upstream2::start(UpstreamPtr conn, std::shared_ptr<void> owner, const HeaderList
   nghttp2_submit_settings(session, NGHTTP2_FLAG_NONE, settings, std::size(settings));
   nghttp2_data_provider provider{};
   provider.source.ptr = this;
-  provider.read_callback = &Upstream2::read_request_body;
+  provider.read_callback = &BackendCall::read_request_body;
   m_stream_id = nghttp2_submit_request(session, nullptr, request.data(), request.size(), has_body ? &provider : nullptr,
                                        nullptr);
   if (m_stream_id < 0) {
     return false;
   }
   flush();
-  m_pump->read(m_owner, [this] { on_stream_close(nullptr, m_stream_id, NGHTTP2_CANCEL, this); });
+  m_pump->read(m_owner, [this] { end(false); });
   return true;
 }
 
 void
-Upstream2::flush()
+BackendCall::flush()
 {
   if (m_pump) {
-    m_pump->flush(m_owner, [this] { on_stream_close(nullptr, m_stream_id, NGHTTP2_CANCEL, this); });
+    m_pump->flush(m_owner, [this] { end(false); });
   }
 }
 
 void
-Upstream2::resume_request_body()
+BackendCall::resume_body()
 {
   if (m_pump && !m_pump->closed()) {
-    nghttp2_session_resume_data(m_pump->session(), m_stream_id);
+    if (std::exchange(m_deferred, false)) {
+      nghttp2_session_resume_data(m_pump->session(), m_stream_id);
+    }
+    flush();
   }
 }
 
 void
-Upstream2::consume(size_t n)
+BackendCall::consume(size_t n)
 {
   if (m_pump && !m_pump->closed()) {
     nghttp2_session_consume(m_pump->session(), m_stream_id, n);
@@ -1303,24 +1277,37 @@ Upstream2::consume(size_t n)
 }
 
 void
-Upstream2::close()
+BackendCall::close()
 {
   if (m_pump) {
     m_pump->close();
   }
-  m_stream_id = -1;  // late callbacks are ignored
-  m_owner.reset();   // the exchange owns this: no cycle once closed
+  m_stream_id = -1; // late callbacks are ignored
+  m_owner.reset();  // the owner owns this: no cycle once closed
+}
+
+// The stream is over (once): tells the sink.
+void
+BackendCall::end(bool ok)
+{
+  if (m_stream_id < 0) {
+    return;
+  }
+  m_stream_id = -1;
+  m_trailers.finish();
+  m_sink.on_call_end(ok, m_trailers.fields());
 }
 
 ssize_t
-Upstream2::read_request_body(nghttp2_session*, int32_t, uint8_t* buf, size_t length, uint32_t* flags,
-                             nghttp2_data_source* source, void*)
+BackendCall::read_request_body(nghttp2_session*, int32_t, uint8_t* buf, size_t length, uint32_t* flags,
+                               nghttp2_data_source* source, void*)
 {
-  auto* self = static_cast<Upstream2*>(source->ptr);
+  auto* self = static_cast<BackendCall*>(source->ptr);
   bool eof = false;
   bool deferred = false;
-  const size_t n = self->m_exchange.take_request_body(buf, length, &eof, &deferred);
+  const size_t n = self->m_sink.take_call_body(buf, length, eof, deferred);
   if (deferred) {
+    self->m_deferred = true;
     return NGHTTP2_ERR_DEFERRED;
   }
   if (eof) {
@@ -1330,53 +1317,89 @@ Upstream2::read_request_body(nghttp2_session*, int32_t, uint8_t* buf, size_t len
 }
 
 int
-Upstream2::on_header(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name, size_t name_length,
-                     const uint8_t* value, size_t value_length, uint8_t, void* self)
+BackendCall::on_header(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name, size_t name_length,
+                       const uint8_t* value, size_t value_length, uint8_t, void* self)
 {
-  auto* up = static_cast<Upstream2*>(self);
-  if (frame->hd.type == NGHTTP2_HEADERS && frame->hd.stream_id == up->m_stream_id) {
-    up->m_exchange.upstream2_header(view(name, name_length), view(value, value_length),
-                                    frame->headers.cat == NGHTTP2_HCAT_HEADERS);
-  }
-  return 0;
-}
-
-int
-Upstream2::on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* self)
-{
-  auto* up = static_cast<Upstream2*>(self);
-  if (frame->hd.stream_id != up->m_stream_id || frame->hd.type != NGHTTP2_HEADERS) {
+  auto* call = static_cast<BackendCall*>(self);
+  if (frame->hd.type != NGHTTP2_HEADERS || frame->hd.stream_id != call->m_stream_id) {
     return 0;
   }
-  if (frame->headers.cat == NGHTTP2_HCAT_RESPONSE) {
-    up->m_exchange.upstream2_head_done((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0);
+  const std::string_view n = view(name, name_length);
+  const std::string_view v = view(value, value_length);
+  if (frame->headers.cat == NGHTTP2_HCAT_HEADERS && call->m_status >= 200) {
+    call->m_trailers.add(n, v); // after the final response head: trailers
+  } else if (n == ":status") {
+    call->m_status = static_cast<unsigned>(std::atoi(std::string(v).c_str()));
+    call->m_head.clear();
+  } else if (!n.empty() && n.front() != ':') {
+    call->m_head.add(n, v);
   }
   return 0;
 }
 
 int
-Upstream2::on_data_chunk(nghttp2_session*, uint8_t, int32_t stream_id, const uint8_t* data, size_t length, void* self)
+BackendCall::on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* self)
 {
-  auto* up = static_cast<Upstream2*>(self);
-  if (stream_id == up->m_stream_id) {
-    up->m_exchange.upstream2_data(view(data, length));
+  auto* call = static_cast<BackendCall*>(self);
+  if (frame->hd.stream_id != call->m_stream_id || frame->hd.type != NGHTTP2_HEADERS
+      || call->m_status < 200 || frame->headers.cat == NGHTTP2_HCAT_HEADERS) {
+    return 0; // not ours, informational (1xx), or trailers (ended in on_stream_close)
+  }
+  call->m_head.finish();
+  call->m_sink.on_call_head(call->m_status, call->m_head.fields(), (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0);
+  return 0;
+}
+
+int
+BackendCall::on_data_chunk(nghttp2_session*, uint8_t, int32_t stream_id, const uint8_t* data, size_t length,
+                           void* self)
+{
+  auto* call = static_cast<BackendCall*>(self);
+  if (stream_id == call->m_stream_id) {
+    call->m_sink.on_call_data(view(data, length));
   }
   return 0;
 }
 
 int
-Upstream2::on_stream_close(nghttp2_session*, int32_t stream_id, uint32_t error_code, void* self)
+BackendCall::on_stream_close(nghttp2_session*, int32_t stream_id, uint32_t error_code, void* self)
 {
-  auto* up = static_cast<Upstream2*>(self);
-  if (stream_id != up->m_stream_id || stream_id < 0) {
-    return 0;
+  auto* call = static_cast<BackendCall*>(self);
+  if (stream_id == call->m_stream_id) {
+    call->end(error_code == NGHTTP2_NO_ERROR);
   }
-  up->m_stream_id = -1;
-  up->m_exchange.upstream2_closed(error_code == NGHTTP2_NO_ERROR);
   return 0;
 }
 
 } // namespace
+
+std::unique_ptr<plumbing::Http2Call>
+plumbing::Http2Call::start(UpstreamPtr conn, std::shared_ptr<void> owner, Sink& sink, std::string_view h1_head, bool tls,
+                 bool has_body)
+{
+  // "METHOD target HTTP/1.1": the pseudo-headers; Host: the authority; the rest as they are.
+  const std::string_view line = h1_head.substr(0, h1_head.find("\r\n"));
+  const size_t space = line.find(' ');
+  const std::string_view method = line.substr(0, space);
+  const std::string_view target = line.substr(space + 1, line.rfind(' ') - space - 1);
+  HeaderList fields;
+  std::string host;
+  head_to_h2(h1_head, fields, &host);
+  HeaderList request;
+  request.add(":method", method);
+  request.add(":scheme", tls ? "https" : "http");
+  request.add(":authority", host);
+  request.add(":path", target.empty() ? "/" : target);
+  for (size_t i = 0; i < fields.size(); ++i) {
+    request.add(view(fields.data()[i].name, fields.data()[i].namelen),
+                view(fields.data()[i].value, fields.data()[i].valuelen));
+  }
+  auto call = std::make_unique<BackendCall>(sink);
+  if (!call->begin(std::move(conn), std::move(owner), request, has_body)) {
+    return nullptr;
+  }
+  return call;
+}
 
 void
 plumbing::Worker::serve_http2(Stream stream, std::string received)

@@ -525,6 +525,41 @@ public:
   std::thread thread;
 };
 
+// --- HTTP/2 to a backend (net/http2.cpp) ----------------------------------------------
+
+// One request to a backend whose Service port says appProtocol kubernetes.io/h2c, over a
+// connection of its own, whatever the client's protocol (spec/interceptor.md 3.6).
+class Http2Call
+{
+public:
+  // The side that made the call (an HTTP/1 session or an HTTP/2 stream) hears from it here.
+  class Sink
+  {
+  public:
+    // The response head (informational 1xx responses are not passed on).
+    virtual void on_call_head(unsigned status, proxy::Fields fields, bool end_stream) = 0;
+    virtual void on_call_data(std::string_view data) = 0;
+    // The stream is over: complete (`ok`, with its trailers) or failed (reset, connection lost).
+    virtual void on_call_end(bool ok, proxy::Fields trailers) = 0;
+    // Request body for the backend, at most `length` bytes; `eof` when none will follow,
+    // `deferred` when none is there yet (then resume_body() when there is).
+    virtual size_t take_call_body(uint8_t* buf, size_t length, bool& eof, bool& deferred) = 0;
+
+  protected:
+    ~Sink() = default;
+  };
+
+  // Starts the call on `conn` (connected; TLS done when `tls`). The request is `h1_head`, an
+  // HTTP/1.1 head as proxy/heads writes it for backends (one place for the forwarding rules),
+  // sent in HTTP/2 form. `owner` is kept alive by the call's pending I/O. Null on failure.
+  static std::unique_ptr<Http2Call> start(UpstreamPtr conn, std::shared_ptr<void> owner, Sink& sink,
+                                          std::string_view h1_head, bool tls, bool has_body);
+  virtual ~Http2Call() = default;
+  virtual void resume_body() = 0;     // request body (or its end) is there now
+  virtual void consume(size_t n) = 0; // the client took n response bytes: the backend may send more
+  virtual void close() = 0;           // no more callbacks after this
+};
+
 // --- dialing backends --------------------------------------------------------------
 
 // Connects an upstream connection for its owner (a session or stream): each attempt
