@@ -28,6 +28,8 @@ using namespace plumbing;
 
 // --- session ---------------------------------------------------------------------
 
+class Session;
+
 // What a session needs only while it talks to a backend: allocated on the first
 // forward (and reused by later requests on the connection), absent while parked.
 struct UpstreamSide {
@@ -35,6 +37,7 @@ struct UpstreamSide {
   Dialer dialer;
   RequestTrace trace; // tracing on: this exchange's ids (trace.forwarded: set for this exchange)
   // An HTTP/2 backend (appProtocol kubernetes.io/h2c): the call, and its response's state.
+  std::unique_ptr<CallSink<Session>> sink; // the session, as the call sees it
   std::unique_ptr<Http2Call> call;
   bool call_chunked = false;   // the client gets the response chunked
   size_t call_unconsumed = 0;  // response bytes taken from the backend, not yet written
@@ -48,7 +51,7 @@ struct UpstreamSide {
 };
 
 // One client connection; requests on it are handled one after the other.
-class Session : public Waiter, public Http2Call::Sink, public std::enable_shared_from_this<Session>
+class Session : public Waiter, public std::enable_shared_from_this<Session>
 {
 public:
   Session(Worker& worker, Stream stream) : m_worker(worker), m_client(std::move(stream)) {}
@@ -273,12 +276,12 @@ private:
     ++m_worker.shared.active;
     m_counted_active = true;
     const proxy::Fields fields = m_req_head.fields();
-    m_path = decode_path(m_req_head.second());
+    const std::string path = decode_path(m_req_head.second()); // not kept: parked sessions are many
     m_keep_alive = m_req->keep_alive() && !m_worker.shared.draining.load(std::memory_order_relaxed);
     m_head_request = m_req_head.first() == "HEAD";
     m_upgrade = m_req->upgrade();
 
-    const proxy::RequestView view{m_req_head.first(), request_host(), m_path, fields};
+    const proxy::RequestView view{m_req_head.first(), request_host(), path, fields};
     m_decision = proxy::decide(view, *m_worker.snapshot, m_worker.shared.config.settings);
     m_snapshot = m_worker.snapshot; // keeps the route alive for the whole exchange
     m_request_deadline = proxy::request_deadline(m_decision.timeouts, now());
@@ -543,6 +546,7 @@ private:
   }
 
   // --- an HTTP/2 backend (Http2Call) ---
+public: // for CallSink<Session>
 
   // The request goes as HTTP/2: the head as written for HTTP/1.1 backends, converted, and
   // the body unchunked (m_side->out holds what the backend has not taken yet).
@@ -560,7 +564,11 @@ private:
       return;
     }
     const bool has_body = m_req->chunked() || m_req->content_length().value_or(0) > 0;
-    m_side->call = Http2Call::start(std::move(m_up), shared_from_this(), *this, head, m_client.is_tls(), has_body);
+    if (!m_side->sink) {
+      m_side->sink = std::make_unique<CallSink<Session>>(*this);
+    }
+    m_side->call =
+      Http2Call::start(std::move(m_up), shared_from_this(), *m_side->sink, head, m_client.is_tls(), has_body);
     if (!m_side->call) {
       upstream_failed(502, "HTTP/2 session with upstream failed");
       return;
@@ -571,7 +579,7 @@ private:
     }
   }
 
-  size_t take_call_body(uint8_t* buf, size_t length, bool& eof, bool& deferred) override
+  size_t take_call_body(uint8_t* buf, size_t length, bool& eof, bool& deferred)
   {
     const size_t n = std::min(length, m_side->out.size());
     std::memcpy(buf, m_side->out.data(), n);
@@ -612,7 +620,7 @@ private:
     });
   }
 
-  void on_call_head(unsigned status, proxy::Fields fields, bool) override
+  void on_call_head(unsigned status, proxy::Fields fields, bool)
   {
     const auto length = proxy::find_field(fields, "content-length");
     std::optional<uint64_t> declared;
@@ -624,7 +632,7 @@ private:
     flush_call_response();
   }
 
-  void on_call_data(std::string_view data) override
+  void on_call_data(std::string_view data)
   {
     if (m_side->call_chunked) {
       proxy::append_chunk(m_out, data);
@@ -635,7 +643,7 @@ private:
     flush_call_response();
   }
 
-  void on_call_end(bool ok, proxy::Fields trailers) override
+  void on_call_end(bool ok, proxy::Fields trailers)
   {
     if (!ok) {
       upstream_failed(502, "upstream stream closed"); // after the head: the connection is cut
@@ -652,6 +660,7 @@ private:
     flush_call_response();
   }
 
+private:
   // Writes what the backend sent so far; the backend may send as much more once written.
   void flush_call_response()
   {
@@ -1142,7 +1151,8 @@ private:
       abort(); // too late for a status: cut the connection so the client sees the failure
       return;
     }
-    spdlog::debug("{} {}{}: {} ({})", m_req_head.first(), request_host(), m_path, status, reason);
+    spdlog::debug("{} {}{}: {} ({})", m_req_head.first(), request_host(), decode_path(m_req_head.second()), status,
+                  reason);
     m_keep_alive = false;
     respond(proxy::error_response(status), reason);
   }
@@ -1219,7 +1229,8 @@ private:
                                                                proxy::find_field(fields, "traceparent").value_or(""));
     RequestOutcome outcome;
     outcome.method = m_req_head.first();
-    outcome.path = m_path;
+    const std::string path = decode_path(m_req_head.second());
+    outcome.path = path;
     outcome.host = request_host();
     outcome.protocol = m_req->version >= 11 ? "1.1" : "1.0";
     outcome.client_ip = m_peer_ip;
@@ -1241,7 +1252,8 @@ private:
     r.peer_port = m_peer_port;
     r.start = m_start_wall;
     r.method = m_req_head.first();
-    r.path = m_path;
+    const std::string path = decode_path(m_req_head.second());
+    r.path = path;
     r.protocol = m_req->version >= 11 ? "HTTP/1.1" : "HTTP/1.0";
     r.code = code;
     r.body_bytes = m_body_bytes - std::min(m_head_bytes, m_body_bytes);
@@ -1274,7 +1286,6 @@ private:
   std::unique_ptr<UpstreamSide> m_side; // allocated when forwarding starts, dropped while parked
   std::string m_out;
   std::string m_client_sending;
-  std::string m_path;
   proxy::Decision m_decision;
   proxy::SnapshotPtr m_snapshot;
   UpstreamPtr m_up;

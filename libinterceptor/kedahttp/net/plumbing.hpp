@@ -560,6 +560,24 @@ public:
   virtual void close() = 0;           // no more callbacks after this
 };
 
+// Forwards a call's events to `Owner`'s methods of the same names: the owner need not be a
+// Sink itself (an HTTP/1 session stays one pointer smaller while parked).
+template<typename Owner> class CallSink final : public Http2Call::Sink
+{
+public:
+  explicit CallSink(Owner& owner) : m_owner(owner) {}
+  void on_call_head(unsigned status, proxy::Fields fields, bool end) override { m_owner.on_call_head(status, fields, end); }
+  void on_call_data(std::string_view data) override { m_owner.on_call_data(data); }
+  void on_call_end(bool ok, proxy::Fields trailers) override { m_owner.on_call_end(ok, trailers); }
+  size_t take_call_body(uint8_t* buf, size_t length, bool& eof, bool& deferred) override
+  {
+    return m_owner.take_call_body(buf, length, eof, deferred);
+  }
+
+private:
+  Owner& m_owner;
+};
+
 // --- dialing backends --------------------------------------------------------------
 
 // Connects an upstream connection for its owner (a session or stream): each attempt
