@@ -3,9 +3,11 @@
 # admin server stays up; during the shutdown delay requests are still served, with
 # Connection: close; then new connections are refused while an in-flight request
 # completes with 200, and the process exits 0 by itself. With a short drain timeout
-# a request still in flight is cut and the process exits anyway.
+# a request still in flight is cut and the process exits anyway. An HTTP/2 client gets a
+# GOAWAY when the listeners close, and its stream in flight still completes.
 source "$(dirname "$0")/lib.sh" "$@"
 need curl
+need nghttp
 
 read -r B1 < <(free_ports 1)
 export B1
@@ -102,3 +104,21 @@ wait "$endless" || rc=$?
 [ "$rc" -ne 0 ] || fail "the cut response looked complete to the client"
 ok "drain timeout: the response still in flight is cut (curl exit $rc)"
 expect_match "log: drain timeout" 'drain timeout' "$(cat "$WORK/kedahttp.log")"
+
+# --- HTTP/2: GOAWAY when the listeners close, the stream in flight completes -----------------
+mv "$WORK/kedahttp.log" "$WORK/kedahttp-second.log"
+start_kedahttp --drain-timeout 30s
+nghttp -v -H ':authority: app.test' "$PROXY/slow" >"$WORK/h2.out" 2>&1 &
+h2=$!
+PIDS+=("$h2")
+wait_for "the HTTP/2 request in flight" 10 in_flight
+kill -TERM "$KPID"
+wait "$h2" || fail "the HTTP/2 request failed: $(tail -5 "$WORK/h2.out")"
+out=$(cat "$WORK/h2.out")
+expect_match "HTTP/2: the client is sent a GOAWAY (no error)" 'recv GOAWAY frame' "$out"
+expect_match "... NO_ERROR" 'error_code=NO_ERROR' "$out"
+expect_match "HTTP/2: the stream in flight completes with 200" ':status: 200' "$out"
+expect_match "... and its body" '^slow done$' "$out"
+rc=0
+wait "$KPID" || rc=$?
+expect_eq "kedahttp exits 0 after the HTTP/2 drain" 0 "$rc"

@@ -1396,6 +1396,11 @@ Worker::close_listeners()
     tls_acceptor->close(ignored);
   }
   pool.close_idle();
+  const auto hooks = std::move(drain_hooks);
+  drain_hooks.clear();
+  for (const auto& [connection, hook] : hooks) {
+    hook();
+  }
 }
 
 void

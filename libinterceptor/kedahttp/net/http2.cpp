@@ -137,7 +137,9 @@ public:
   // Feeds received bytes; false when the peer broke the protocol.
   bool feed(std::string_view data)
   {
+    m_busy = true; // nghttp2 must not be re-entered from its callbacks: flushes wait
     const auto used = nghttp2_session_mem_recv(m_session, reinterpret_cast<const uint8_t*>(data.data()), data.size());
+    m_busy = false;
     return used >= 0;
   }
 
@@ -161,23 +163,31 @@ public:
 
   template<typename OnClosed> void flush(std::shared_ptr<void> owner, OnClosed on_closed)
   {
+    if (m_busy) {
+      m_again = true; // called from inside nghttp2: flushed when it returns
+      return;
+    }
     if (m_writing || m_closed) {
       return;
     }
     m_sending.clear();
+    m_busy = true;
+    ssize_t n = 0;
     while (m_sending.size() < 64 * 1024) {
       const uint8_t* data = nullptr;
-      const auto n = nghttp2_session_mem_send(m_session, &data);
-      if (n < 0) {
-        close();
-        on_closed();
-        return;
-      }
-      if (n == 0) {
+      n = nghttp2_session_mem_send(m_session, &data);
+      if (n <= 0) {
         break;
       }
       m_sending.append(reinterpret_cast<const char*>(data), static_cast<size_t>(n));
     }
+    m_busy = false;
+    if (n < 0) {
+      close();
+      on_closed();
+      return;
+    }
+    m_again = false; // whatever was asked for meanwhile is in m_sending, or nothing was due
     if (m_sending.empty()) {
       if (!nghttp2_session_want_read(m_session) && !nghttp2_session_want_write(m_session)) {
         close(); // GOAWAY sent and received, or the session is over
@@ -218,6 +228,8 @@ private:
   std::string m_sending;
   bool m_writing = false;
   bool m_closed = false;
+  bool m_busy = false;  // inside nghttp2 (receiving or sending)
+  bool m_again = false; // a flush was asked for meanwhile
 };
 
 class Exchange;
@@ -236,7 +248,8 @@ public:
   const std::string& peer_ip() const { return m_peer_ip; }
   uint16_t peer_port() const { return m_peer_port; }
   void flush();
-  void close_when_idle();
+  // Drain: GOAWAY now; the streams already started finish, then the connection closes.
+  void go_away();
 
 private:
   static int on_begin_headers(nghttp2_session*, const nghttp2_frame* frame, void* self);
@@ -1118,6 +1131,22 @@ Connection::start(std::string received)
   }
   flush();
   m_pump->read(shared_from_this(), [self = shared_from_this()] { self->closed(); });
+  m_worker.drain_hooks[this] = [weak = weak_from_this()] {
+    if (const auto self = weak.lock()) {
+      self->go_away();
+    }
+  };
+}
+
+void
+Connection::go_away()
+{
+  if (m_pump->closed()) {
+    return;
+  }
+  nghttp2_submit_goaway(session(), NGHTTP2_FLAG_NONE, nghttp2_session_get_last_proc_stream_id(session()),
+                        NGHTTP2_NO_ERROR, nullptr, 0);
+  flush();
 }
 
 void
@@ -1130,6 +1159,7 @@ Connection::flush()
 void
 Connection::closed()
 {
+  m_worker.drain_hooks.erase(this);
   auto exchanges = std::move(m_exchanges);
   m_exchanges.clear();
   for (auto& [id, exchange] : exchanges) {
@@ -1206,7 +1236,7 @@ Connection::on_stream_close(nghttp2_session*, int32_t stream_id, uint32_t error_
     exchange->on_closed(error_code);
   }
   if (conn->m_exchanges.empty() && conn->m_worker.shared.draining.load(std::memory_order_relaxed)) {
-    nghttp2_session_terminate_session(conn->session(), NGHTTP2_NO_ERROR); // GOAWAY: drain
+    conn->go_away(); // draining: like Connection: close on HTTP/1, once idle
   }
   return 0;
 }

@@ -522,6 +522,8 @@ public:
   MetricsShard& metrics;
   std::mt19937_64 rng;
   hold::Ticket next_ticket = 1;
+  // HTTP/2 connections hear about the drain here (a GOAWAY each) when the listeners close.
+  std::unordered_map<const void*, std::function<void()>> drain_hooks;
   std::thread thread;
 };
 
