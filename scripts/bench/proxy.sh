@@ -23,6 +23,7 @@
 #
 # Usage: scripts/bench/proxy.sh [REPS]   (default 3; about 3 minutes on a quiet machine)
 #   env: CONNS="64 1000" DURATION=5 TARGETS="direct nginx go kedahttp" BASE_PORT=28080 KEEP=1
+#        KEDAHTTP=path/to/kedahttp (another build, e.g. of an older commit, for an A/B comparison)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/bench/lib.sh
@@ -35,7 +36,7 @@ base=${BASE_PORT:-28080}
 declare -A port=([direct]=$base [nginx]=$((base + 1)) [go]=$((base + 2)) [kedahttp]=$((base + 3)))
 admin_port=$((base + 13))
 metrics_port=$((base + 14))
-kedahttp=build/apps/kedahttp/kedahttp
+kedahttp=${KEDAHTTP:-build/apps/kedahttp/kedahttp} # KEDAHTTP=path: another build, for A/B runs
 goproxy=build/bench/goproxy
 
 [ -x "$kedahttp" ] || { echo "build kedahttp first: scripts/setup.sh" >&2; exit 2; }
@@ -136,7 +137,7 @@ for t in $targets; do
   [ "$body" = "ok 200" ] || { echo "$t answers '$body', not 'ok 200'" >&2; exit 1; }
 done
 
-versions="wrk $(wrk -v 2>&1 | awk 'NR==1 {print $2}'), $(nginx -v 2>&1 | sed 's/.*version: //'), $(go version | awk '{print $3}'), kedahttp $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet -- libinterceptor apps 2>/dev/null || echo '+changes') built $(date -u -r build/libinterceptor/libinterceptor.so +%FT%TZ 2>/dev/null || echo '?')"
+versions="wrk $(wrk -v 2>&1 | awk 'NR==1 {print $2}'), $(nginx -v 2>&1 | sed 's/.*version: //'), $(go version | awk '{print $3}'), kedahttp ${KEDAHTTP:+$KEDAHTTP }$(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet -- libinterceptor apps 2>/dev/null || echo '+changes') built $(date -u -r build/libinterceptor/libinterceptor.so +%FT%TZ 2>/dev/null || echo '?')"
 echo "proxy.sh: $reps reps x conns {$conns_list} x targets {$targets}, ${duration}s each; $versions; $(nproc) cores"
 
 max_other=${MAX_OTHER:-15} # % of a core used by other processes beyond which a run is repeated
