@@ -168,3 +168,15 @@ expect_match "garbage after the preface: connection closed" '\[closed\]' "$out"
 kill -0 "$KPID" || fail "kedahttp died"
 expect_eq "still serving HTTP/1.1 on the same port" "200" \
   "$(curl -sS -o /dev/null -w '%{http_code}' "$PROXY/" -H "Host: web.example.test")"
+
+# A request head over --max-header-bytes: 431, as Go's server (nghttp2 itself refuses any header
+# block over 64 KiB with REFUSED_STREAM, so the limit is checked below that).
+kill -TERM "$KPID"
+wait "$KPID" 2>/dev/null || true
+start_kedahttp --max-header-bytes 16384
+big=$(head -c 6000 /dev/zero | tr '\0' b)
+expect_eq "HTTP/2 request head over the limit: 431" "431" \
+  "$(curl -sS --http2-prior-knowledge -o /dev/null -w '%{http_code}' "$PROXY/" -H "Host: web.example.test" \
+     -H "X-Big1: $big" -H "X-Big2: $big" -H "X-Big3: $big")"
+expect_eq "... a head under it is served" "200" \
+  "$(curl -sS --http2-prior-knowledge -o /dev/null -w '%{http_code}' "$PROXY/" -H "Host: web.example.test" -H "X-Big1: $big")"

@@ -316,6 +316,13 @@ public:
 
   void add_header(std::string_view name, std::string_view value)
   {
+    // As Go's server: the head's size counts name, value and 32 bytes per field (RFC 9113's
+    // measure); over the limit the request is answered 431 and its fields are not kept.
+    m_head_size += name.size() + value.size() + 32;
+    if (m_head_size > m_worker.shared.config.max_header_bytes) {
+      m_fields.clear();
+      return;
+    }
     if (name == ":method") {
       m_method = value;
     } else if (name == ":path") {
@@ -338,6 +345,10 @@ public:
     m_request_ended = end_stream;
     ++m_worker.shared.active;
     m_counted_active = true;
+    if (m_head_size > m_worker.shared.config.max_header_bytes) {
+      respond(proxy::error_response(431)); // never routed, never forwarded
+      return;
+    }
     if (m_authority.empty()) {
       for (const auto& [name, value] : m_fields) {
         if (name == "host") {
@@ -1040,6 +1051,7 @@ private:
   std::string m_target;
   std::string m_authority;
   std::vector<std::pair<std::string, std::string>> m_fields; // until the head is complete
+  size_t m_head_size = 0;
   HeadStore m_head;
   std::string m_path;
   std::string m_request_body;     // received, not yet sent to the backend
