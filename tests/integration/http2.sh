@@ -46,30 +46,13 @@ node "$NODE_DIR/grpc-echo.js" serve "$GRPC_TLS" "$CERTS/proxy.crt" "$CERTS/proxy
 PIDS+=("$!")
 wait_listening "$WEB" "$H2C" "$GRPC" "$GRPC_TLS" "$H2_TLS"
 
-# h2c_service NAME: a Service whose port speaks HTTP/2 (appProtocol kubernetes.io/h2c).
-h2c_service() {
-  cat <<YAML
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: $1
-  namespace: default
-spec:
-  ports:
-    - name: http
-      port: 8080
-      appProtocol: kubernetes.io/h2c
-YAML
-}
-
 # manifests COLD_READY
 manifests() {
   service web; endpoints web "$WEB"; route web web.example.test web
-  h2c_service h2; endpoints h2 "$H2C"; route h2 h2.example.test h2
-  h2c_service grpc; endpoints grpc "$GRPC"; route grpc grpc.example.test grpc
-  h2c_service grpc-tls; endpoints grpc-tls "$GRPC_TLS"; route grpc-tls grpc-tls.example.test grpc-tls
-  h2c_service h2-tls; endpoints h2-tls "$H2_TLS"; route h2-tls h2-tls.example.test h2-tls
+  service h2 kubernetes.io/h2c; endpoints h2 "$H2C"; route h2 h2.example.test h2
+  service grpc kubernetes.io/h2c; endpoints grpc "$GRPC"; route grpc grpc.example.test grpc
+  service grpc-tls kubernetes.io/h2c; endpoints grpc-tls "$GRPC_TLS"; route grpc-tls grpc-tls.example.test grpc-tls
+  service h2-tls kubernetes.io/h2c; endpoints h2-tls "$H2_TLS"; route h2-tls h2-tls.example.test h2-tls
   service cold; endpoints cold "$WEB" "$1"; route cold cold.example.test cold
   service never; endpoints never "$WEB" false
   route never never.example.test never "  timeouts:

@@ -180,7 +180,8 @@ put() {
   mv -f "$MANIFESTS/.$1.tmp" "$MANIFESTS/$1"
 }
 
-# service NAME: a Service in namespace default with port 8080 named http.
+# service NAME [APP_PROTOCOL]: a Service in namespace default with port 8080 named http
+# (and that appProtocol, e.g. kubernetes.io/h2c).
 service() {
   cat <<EOF
 ---
@@ -193,7 +194,8 @@ spec:
   ports:
     - name: http
       port: 8080
-      targetPort: 8080
+      targetPort: 8080${2:+
+      appProtocol: $2}
 EOF
 }
 

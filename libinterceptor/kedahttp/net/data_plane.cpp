@@ -306,15 +306,12 @@ private:
   {
     end_release();
     const size_t bytes = m_req_head.bytes() + m_in.size();
-    const auto verdict = m_worker.shared.budget.acquire(m_decision.route->key, bytes);
-    if (verdict != hold::HoldBudget::Verdict::admitted) {
-      m_worker.shared.metrics.hold_rejections.fetch_add(1, std::memory_order_relaxed);
-      respond(proxy::hold_full_response(m_worker.shared.config.settings, verdict), "hold full");
+    if (const auto full = m_worker.admit_to_hold(m_decision.route->key, bytes)) {
+      respond(*full, "hold full");
       return;
     }
     m_held_bytes = bytes;
     m_budget_taken = true;
-    m_worker.shared.metrics.held.fetch_add(1, std::memory_order_relaxed);
     // A request parked again (its endpoint vanished before it was sent) keeps its first deadline.
     if (m_hold_deadline == core::k_never || !m_held_once) {
       m_hold_started = Clock::now();
@@ -406,10 +403,8 @@ private:
 
   void release_budget()
   {
-    if (m_budget_taken) {
-      m_budget_taken = false;
-      m_worker.shared.budget.release(m_decision.route->key, m_held_bytes);
-      m_worker.shared.metrics.held.fetch_sub(1, std::memory_order_relaxed);
+    if (std::exchange(m_budget_taken, false)) {
+      m_worker.leave_hold(m_decision.route->key, m_held_bytes);
     }
   }
 
@@ -419,14 +414,10 @@ private:
   {
     const auto endpoint = proxy::pick_endpoint(*m_worker.snapshot, m_decision.target, m_worker.rng());
     if (!endpoint) {
-      const bool ready = m_worker.snapshot->ready.ready(m_decision.target.key());
-      if (!ready && !m_via_fallback && !m_decision.static_forward) {
+      if (m_worker.waits_for_endpoint(m_decision, m_via_fallback)) {
         hold(); // not ready (any more): wait like any cold start
         return;
       }
-      // Ready, but no endpoint port matches the target's port (or the fallback has no
-      // ready endpoint): waiting would never end.
-      // The fallback (or a static forward) has no ready endpoint: nothing to wait for.
       respond(proxy::error_response(502), "no endpoint");
       return;
     }
@@ -1108,16 +1099,9 @@ private:
       m_side->call->close();
       asio::post(m_worker.ioc, [call = std::shared_ptr<Http2Call>(std::move(m_side->call))] {});
     }
-    if (!m_up) {
-      return;
+    if (m_up) {
+      m_worker.give_back(std::move(m_up), m_decision.target.h2c, reusable);
     }
-    if (m_decision.target.h2c) {
-      error_code ignored; // a connection of this exchange's own, never pooled
-      m_up->stream.socket().close(ignored);
-      m_up.reset();
-      return;
-    }
-    m_worker.pool.release(std::move(m_up), reusable);
   }
 
   // --- endings ---
@@ -1385,6 +1369,42 @@ void
 Worker::serve_http1(Stream stream)
 {
   std::make_shared<Session>(*this, std::move(stream))->start();
+}
+
+std::optional<proxy::SimpleResponse>
+Worker::admit_to_hold(const std::string& route_key, size_t bytes)
+{
+  const auto verdict = shared.budget.acquire(route_key, bytes);
+  if (verdict != hold::HoldBudget::Verdict::admitted) {
+    shared.metrics.hold_rejections.fetch_add(1, std::memory_order_relaxed);
+    return proxy::hold_full_response(shared.config.settings, verdict);
+  }
+  shared.metrics.held.fetch_add(1, std::memory_order_relaxed);
+  return std::nullopt;
+}
+
+void
+Worker::leave_hold(const std::string& route_key, size_t bytes)
+{
+  shared.budget.release(route_key, bytes);
+  shared.metrics.held.fetch_sub(1, std::memory_order_relaxed);
+}
+
+bool
+Worker::waits_for_endpoint(const proxy::Decision& decision, bool via_fallback) const
+{
+  return !snapshot->ready.ready(decision.target.key()) && !via_fallback && !decision.static_forward;
+}
+
+void
+Worker::give_back(UpstreamPtr conn, bool own, bool reusable)
+{
+  if (own) {
+    error_code ignored;
+    conn->stream.socket().close(ignored);
+    return;
+  }
+  pool.release(std::move(conn), reusable);
 }
 
 void

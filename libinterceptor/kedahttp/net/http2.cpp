@@ -28,18 +28,6 @@ constexpr int32_t k_connection_window = 16 << 20; // per connection
 constexpr uint32_t k_max_concurrent_streams = 250; // Go's default
 constexpr size_t k_response_buffer_limit = 256 * 1024; // stop reading an HTTP/1 backend beyond this
 
-std::string
-lowercase(std::string_view text)
-{
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
-    }
-  }
-  return out;
-}
-
 uint8_t*
 bytes(const std::string& text)
 {
@@ -58,7 +46,7 @@ class HeaderList
 public:
   void add(std::string_view name, std::string_view value)
   {
-    const std::string& n = m_storage.emplace_back(lowercase(name));
+    const std::string& n = m_storage.emplace_back(util::to_lower(name));
     const std::string& v = m_storage.emplace_back(value);
     m_nv.push_back({bytes(n), bytes(v), n.size(), v.size(), NGHTTP2_NV_FLAG_NONE});
   }
@@ -512,15 +500,12 @@ private:
   void hold()
   {
     const size_t bytes = m_head.bytes() + m_request_body.size();
-    const auto verdict = m_worker.shared.budget.acquire(m_decision.route->key, bytes);
-    if (verdict != hold::HoldBudget::Verdict::admitted) {
-      m_worker.shared.metrics.hold_rejections.fetch_add(1, std::memory_order_relaxed);
-      respond(proxy::hold_full_response(m_worker.shared.config.settings, verdict));
+    if (const auto full = m_worker.admit_to_hold(m_decision.route->key, bytes)) {
+      respond(*full);
       return;
     }
     m_held_bytes = bytes;
     m_budget_taken = true;
-    m_worker.shared.metrics.held.fetch_add(1, std::memory_order_relaxed);
     if (!m_held_once) {
       m_held_once = true;
       m_hold_started = Clock::now();
@@ -542,10 +527,8 @@ private:
 
   void release_budget()
   {
-    if (m_budget_taken) {
-      m_budget_taken = false;
-      m_worker.shared.budget.release(m_decision.route->key, m_held_bytes);
-      m_worker.shared.metrics.held.fetch_sub(1, std::memory_order_relaxed);
+    if (std::exchange(m_budget_taken, false)) {
+      m_worker.leave_hold(m_decision.route->key, m_held_bytes);
     }
   }
 
@@ -555,8 +538,7 @@ private:
   {
     const auto endpoint = proxy::pick_endpoint(*m_worker.snapshot, m_decision.target, m_worker.rng());
     if (!endpoint) {
-      const bool ready = m_worker.snapshot->ready.ready(m_decision.target.key());
-      if (!ready && !m_via_fallback && !m_decision.static_forward) {
+      if (m_worker.waits_for_endpoint(m_decision, m_via_fallback)) {
         hold();
         return;
       }
@@ -873,16 +855,9 @@ private:
     if (m_dialer) {
       m_dialer->cancel();
     }
-    if (!m_up) {
-      return;
+    if (m_up) {
+      m_worker.give_back(std::move(m_up), m_decision.target.h2c, reusable);
     }
-    if (m_decision.target.h2c) {
-      error_code ignored; // a connection of this exchange's own, never pooled
-      m_up->stream.socket().close(ignored);
-      m_up.reset();
-      return;
-    }
-    m_worker.pool.release(std::move(m_up), reusable);
   }
 
   void upstream_failed(unsigned status, std::string_view reason)

@@ -93,23 +93,6 @@ double_field(std::string& out, uint32_t field, double value)
   fixed64_field(out, field, std::bit_cast<uint64_t>(value));
 }
 
-uint64_t
-unix_nanos(std::chrono::system_clock::time_point t)
-{
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count());
-}
-
-bool
-all_zero(std::span<const uint8_t> bytes)
-{
-  for (uint8_t b : bytes) {
-    if (b != 0) {
-      return false;
-    }
-  }
-  return true;
-}
-
 // ResourceX { Resource resource = 1 { attributes = 1: service.name }; ScopeX scope_x = 2 { scope = 1; items = 2 } }
 std::string
 resource_and_scope(std::string_view service_name, std::string_view scope_name, const std::string& items)

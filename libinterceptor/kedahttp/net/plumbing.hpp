@@ -505,6 +505,18 @@ public:
             core::TimePoint deadline);
   void unpark(hold::Ticket ticket);
   void arm_hold_timer();
+  // The hold budget for a request of `bytes` on route `route_key`: nothing when admitted,
+  // else the 503 to answer (counted).
+  std::optional<proxy::SimpleResponse> admit_to_hold(const std::string& route_key, size_t bytes);
+  // Gives back the budget of a request that leaves the hold.
+  void leave_hold(const std::string& route_key, size_t bytes);
+  // With no ready endpoint to pick: whether the request waits for one (a cold start) rather
+  // than failing (502: the target is ready but no port matches, or a fallback or static
+  // forward has nobody to take it).
+  bool waits_for_endpoint(const proxy::Decision& decision, bool via_fallback) const;
+  // A backend connection back: to the pool (kept when `reusable`), or closed when it was the
+  // request's own (HTTP/2 backends are not pooled).
+  void give_back(UpstreamPtr conn, bool own, bool reusable);
 
   Shared& shared;
   unsigned index;

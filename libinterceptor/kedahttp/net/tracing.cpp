@@ -13,23 +13,6 @@ namespace kedahttp::net {
 
 namespace {
 
-uint64_t
-unix_nanos(std::chrono::system_clock::time_point t)
-{
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count());
-}
-
-bool
-all_zero(std::span<const uint8_t> bytes)
-{
-  for (uint8_t b : bytes) {
-    if (b != 0) {
-      return false;
-    }
-  }
-  return true;
-}
-
 int
 hex_digit(char c)
 {
@@ -81,6 +64,23 @@ random_id()
 }
 
 } // namespace
+
+uint64_t
+unix_nanos(std::chrono::system_clock::time_point t)
+{
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count());
+}
+
+bool
+all_zero(std::span<const uint8_t> bytes)
+{
+  for (uint8_t b : bytes) {
+    if (b != 0) {
+      return false;
+    }
+  }
+  return true;
+}
 
 std::string
 hex(std::span<const uint8_t> bytes)

@@ -42,6 +42,9 @@ struct TraceParent {
 std::optional<TraceParent> parse_traceparent(std::string_view value);
 std::string format_traceparent(const TraceId& trace_id, const SpanId& span_id, bool sampled);
 std::string hex(std::span<const uint8_t> bytes);
+// Whether every byte is zero (the invalid trace and span id).
+bool all_zero(std::span<const uint8_t> bytes);
+uint64_t unix_nanos(std::chrono::system_clock::time_point t);
 
 enum class SpanKind : uint8_t { internal = 1, server = 2, client = 3 };
 
