@@ -595,13 +595,7 @@ public: // for CallSink<Session>
         return;
       }
       self->m_side->reading_body = false;
-      if (ec) {
-        self->client_gone();
-        return;
-      }
-      self->m_in.commit(n);
-      if (!self->pump_request_body_from_buffer()) {
-        self->upstream_failed(400, "bad request body");
+      if (!self->take_client_body(ec, n)) {
         return;
       }
       if (self->m_request_done) {
@@ -676,6 +670,22 @@ private:
     });
   }
 
+  // Request body bytes the client sent (`n` of them, or `ec`) go to the parser; false when that
+  // ended the exchange (the client left, or the body is malformed: never forwarded further).
+  bool take_client_body(error_code ec, size_t n)
+  {
+    if (ec) {
+      client_gone();
+      return false;
+    }
+    m_in.commit(n);
+    if (!pump_request_body_from_buffer()) {
+      upstream_failed(400, "bad request body");
+      return false;
+    }
+    return true;
+  }
+
   // Feeds buffered client bytes to the request parser (body -> m_side->out).
   bool pump_request_body_from_buffer()
   {
@@ -734,13 +744,7 @@ private:
     }
     // More request body to come from the client.
     m_client.async_read_some(m_in.prepare(k_read_chunk), [self = shared_from_this()](error_code ec, size_t n) {
-      if (ec) {
-        self->client_gone();
-        return;
-      }
-      self->m_in.commit(n);
-      if (!self->pump_request_body_from_buffer()) {
-        self->upstream_failed(400, "bad request body");
+      if (!self->take_client_body(ec, n)) {
         return;
       }
       if (!self->m_up) {
