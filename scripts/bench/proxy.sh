@@ -24,6 +24,7 @@
 # Usage: scripts/bench/proxy.sh [REPS]   (default 3; about 3 minutes on a quiet machine)
 #   env: CONNS="64 1000" DURATION=5 TARGETS="direct nginx go kedahttp" BASE_PORT=28080 KEEP=1
 #        KEDAHTTP=path/to/kedahttp (another build, e.g. of an older commit, for an A/B comparison)
+#        KEDAHTTP_FLAGS="--workers 1" (extra serve flags, for experiments; the README's figures use none)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/bench/lib.sh
@@ -127,7 +128,7 @@ bench_pids+=("${pid[nginx]}")
 pid[go]=$!
 bench_pids+=("${pid[go]}")
 "$kedahttp" serve --manifests "$manifests" --bind 127.0.0.1 --port "${port[kedahttp]}" --admin-port "$admin_port" \
-  --metrics-port "$metrics_port" --shutdown-delay 0s --drain-timeout 1s >"$bench_tmp/kedahttp.log" 2>&1 &
+  --metrics-port "$metrics_port" --shutdown-delay 0s --drain-timeout 1s ${KEDAHTTP_FLAGS:-} >"$bench_tmp/kedahttp.log" 2>&1 &
 pid[kedahttp]=$!
 bench_pids+=("${pid[kedahttp]}")
 
