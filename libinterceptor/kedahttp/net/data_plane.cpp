@@ -518,6 +518,9 @@ private:
 
   void send_request_head()
   {
+    if (m_releasing) {
+      m_worker.released_request_sent();
+    }
     if (m_decision.target.h2c) {
       start_call();
       return;
@@ -1438,6 +1441,8 @@ Worker::publish(proxy::SnapshotPtr next)
   for (const std::string& service : hold::ReadyEndpoints::became_ready(previous->ready, snapshot->ready)) {
     release_service(service, 4);
   }
+  // The others follow once a first request is on its way (released_request_sent): released
+  // sooner, their connects would queue in this loop ahead of the first ones' completions.
   arm_hold_timer();
 }
 
@@ -1462,6 +1467,12 @@ Worker::release_service(const std::string& service, size_t batch)
   if (holds.waiting_for(service) == 0) {
     return;
   }
+  if (batch < 32) { // the first few: wait until one of them is sent
+    if (std::find(starting.begin(), starting.end(), service) == starting.end()) {
+      starting.push_back(service);
+    }
+    return;
+  }
   if (released_in_flight < window) {
     asio::post(ioc, [this, service] { release_service(service, 32); });
   } else if (std::find(draining.begin(), draining.end(), service) == draining.end()) {
@@ -1470,9 +1481,18 @@ Worker::release_service(const std::string& service, size_t batch)
 }
 
 void
+Worker::released_request_sent()
+{
+  for (const std::string& service : std::exchange(starting, {})) {
+    asio::post(ioc, [this, service] { release_service(service, 32); });
+  }
+}
+
+void
 Worker::release_finished()
 {
   --released_in_flight;
+  released_request_sent(); // (if none of the first few could be sent, the rest go on anyway)
   while (!draining.empty() && released_in_flight < shared.config.max_connections_per_endpoint) {
     const std::string service = draining.front();
     draining.erase(draining.begin());

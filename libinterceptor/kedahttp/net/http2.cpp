@@ -622,6 +622,9 @@ private:
 
   void send_request()
   {
+    if (m_releasing) {
+      m_worker.released_request_sent();
+    }
     if (m_decision.target.h2c) {
       send_request_h2();
       return;

@@ -499,6 +499,9 @@ public:
   void publish(proxy::SnapshotPtr next);
   void release_service(const std::string& service, size_t batch);
   void release_finished();
+  // A released request is on its way to the backend: the rest of its service may follow.
+  void released_request_sent();
+  std::vector<std::string> starting; // services released a first few: the rest wait for one to be sent
   size_t released_in_flight = 0;     // released from the hold, exchange not over yet
   std::vector<std::string> draining; // services whose waiters wait for room in the window
   void park(const std::shared_ptr<Waiter>& waiter, hold::Ticket ticket, const std::string& service,
