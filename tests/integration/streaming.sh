@@ -4,7 +4,8 @@
 # sha256sum at the other end) while the proxy's peak RSS (VmHWM) stays far below
 # that; chunked request bodies (re-chunked upstream) and chunked responses
 # (unframed to an HTTP/1.0 client); a response's first bytes reach the client while
-# the backend is still producing the rest; a client leaving mid-stream is counted.
+# the backend is still producing the rest; a client leaving mid-stream is counted. The same
+# over HTTP/2 (h2c) to the same HTTP/1.1 backend.
 source "$(dirname "$0")/lib.sh" "$@"
 need curl
 need sha256sum
@@ -72,11 +73,28 @@ headers=$(curl -sS --max-time 100 --limit-rate 100M -D "$WORK/h" -H "Host: app.t
 expect_match "200 MiB chunked download: chunked" '^Transfer-Encoding: chunked' "$(tr -d '\r' <"$WORK/h")"
 expect_eq "200 MiB chunked download: sha256 matches" "$big_sum" "$headers"
 
+# --- the same over HTTP/2 (h2c): windows open only as bytes move on ------------------------------
+sum=$(curl -sS --http2-prior-knowledge --max-time 100 --limit-rate 100M -H "Host: app.test" "$PROXY/files/big" \
+  | sha256sum | cut -d' ' -f1)
+expect_eq "HTTP/2: 200 MiB download, read at 100 MB/s: sha256 matches" "$big_sum" "$sum"
+out=$(curl -sS --http2-prior-knowledge --max-time 100 -H "Host: app.test" --data-binary @"$WORK/www/big" "$PROXY/upload")
+IFS='|' read -r file length te <<<"$out"
+expect_eq "HTTP/2: 200 MiB upload, Content-Length kept for the HTTP/1.1 backend" "$((200 * 1024 * 1024))" "$length"
+expect_eq "HTTP/2: 200 MiB upload: sha256 at the backend matches" "$big_sum" "$(sha256sum <"$file" | cut -d' ' -f1)"
+rm -f "$file"
+out=$(curl -sS --http2-prior-knowledge --max-time 100 -H "Host: app.test" -X POST -T - "$PROXY/upload" <"$WORK/mid")
+IFS='|' read -r file length te <<<"$out"
+expect_eq "HTTP/2: an upload of unknown length goes chunked" "|chunked" "$length|$te"
+expect_eq "HTTP/2: ... sha256 at the backend matches" "$mid_sum" "$(sha256sum <"$file" | cut -d' ' -f1)"
+rm -f "$file"
+sum=$(curl -sS --http2-prior-knowledge --max-time 100 -H "Host: app.test" "$PROXY/chunked-files/big" | sha256sum | cut -d' ' -f1)
+expect_eq "HTTP/2: 200 MiB chunked download: sha256 matches" "$big_sum" "$sum"
+
 # --- the proxy's memory stayed far below the 200 MiB that went through it ------------------------
 hwm_kib=$(awk '/^VmHWM:/ { print $2 }' "/proc/$KPID/status")
 echo "kedahttp VmHWM: $hwm_kib KiB"
 [ "$hwm_kib" -lt $((64 * 1024)) ] || fail "peak RSS $hwm_kib KiB: bodies were buffered (limit 64 MiB)"
-ok "peak RSS below 64 MiB after 600+ MiB of bodies"
+ok "peak RSS below 64 MiB after 1.4 GiB of bodies, HTTP/1.1 and HTTP/2"
 
 # --- streaming: the first bytes arrive while the backend still sleeps 30 s ----------------------
 # The client reads "first", then leaves: a client gone mid-response.
@@ -104,3 +122,12 @@ ok "a client leaving mid-stream is counted"
 idle() { [ "$(queue_field default/app Concurrency)" = 0 ]; }
 wait_for "Concurrency back to 0" 10 idle
 ok "Concurrency back to 0 after the client left"
+
+# --- HTTP/2: the first bytes stream too, and a stream reset mid-response is a client gone -------
+curl -sS -N --http2-prior-knowledge --max-time 3 -H "Host: app.test" -o "$WORK/drip.out" "$PROXY/drip" 2>/dev/null || true
+expect_match "HTTP/2: first bytes streamed before the backend finished" '^first$' "$(cat "$WORK/drip.out")"
+gone2() { [ "$(metric kedahttp_client_closed_requests_total)" = 2 ]; }
+wait_for "the HTTP/2 client leaving mid-stream is counted" 10 gone2
+ok "HTTP/2: a client leaving mid-stream is counted"
+wait_for "Concurrency back to 0 after HTTP/2" 10 idle
+ok "HTTP/2: Concurrency back to 0"

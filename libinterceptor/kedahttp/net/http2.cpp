@@ -384,11 +384,11 @@ public:
   void on_closed(uint32_t error)
   {
     m_stream_open = false;
-    if (!m_response_ended && m_status == 0) {
-      m_status = 499; // the client left before the response (upstream says 502)
+    if (!m_response_ended) {
+      // The client left before the whole response (upstream says 502), as on HTTP/1.
+      spdlog::debug("h2 stream {} closed by the client ({})", m_id, nghttp2_http2_strerror(error));
+      m_status = 499;
       m_worker.shared.metrics.client_gone.fetch_add(1, std::memory_order_relaxed);
-    } else if (error != NGHTTP2_NO_ERROR && !m_response_ended) {
-      spdlog::debug("h2 stream {} reset by the client ({})", m_id, nghttp2_http2_strerror(error));
     }
     finish();
   }
@@ -714,7 +714,7 @@ private:
     m_parser.emplace(m_upstream_head);
     m_parser->body_limit(k_no_body_limit);
     m_parser->header_limit(k_response_head_limit);
-    m_parser->eager(true);
+    m_parser->eager(false); // stop after the head: it is sent before any body byte is parsed
     if (m_method == "HEAD") {
       m_parser->skip(true);
     }
@@ -767,6 +767,7 @@ private:
           length = *declared;
         }
         send_response_head(status, m_upstream_head.fields(), length, false);
+        m_parser->eager(true);
       }
       if (used == 0) {
         break;
