@@ -101,6 +101,11 @@ expect_eq "path-derived key: / is index.html" "200|text/html; charset=utf-8|<h1>
 expect_eq "path-derived key: /styles.css, .css type" "200|text/css; charset=utf-8|body { color: red }" \
   "$(get static.site.test /styles.css)"
 expect_eq "path-derived key missing: empty body, no Content-Type" "200||" "$(get static.site.test /missing.js)"
+expect_eq "HTTP/2: Always, the same answer" "200|text/plain; charset=utf-8|ok-static" \
+  "$(get site.test /healthz --http2-prior-knowledge)"
+expect_match "HTTP/2: configured header" '^x-static: 1' "$(tr -d '\r' <"$WORK/h")"
+expect_eq "HTTP/2: ConfigMap body with its type" "503|text/html; charset=utf-8|<h1>Down</h1>" \
+  "$(get site.test /maintenance/x --http2-prior-knowledge)"
 expect_eq "static answers are not counted" 0 "$(queue_field default/site RequestCount)"
 
 # Not static: counted and held for a cold start (here: until its client gives up).

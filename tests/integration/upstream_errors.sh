@@ -2,8 +2,8 @@
 # What the proxy answers when the backend misbehaves (spec/interceptor.md 3.6, 3.8):
 # a ready endpoint nobody listens on (dials retried until the request deadline: 504),
 # a backend that closes without answering (502), one slower than the response-header
-# timeout (504); and the pool copes with backends closing connections: one that
-# closes after every response, one whose idle pooled connection timed out.
+# timeout (504), over HTTP/1.1 and HTTP/2; and the pool copes with backends closing
+# connections: one that closes after every response, one whose idle pooled connection timed out.
 source "$(dirname "$0")/lib.sh" "$@"
 need curl
 
@@ -47,6 +47,13 @@ expect_eq "backend closes without a response: 502" "502 Bad Gateway" "$(get app.
 expect_eq "backend slower than the response-header timeout: 504" "504 Gateway Timeout" "$(get app.test /slow-head)"
 expect_eq "the route still works afterwards" "200 app /after" "$(get app.test /after)"
 
+# The same over HTTP/2: errors are streams answered with upstream's status and body.
+get2() { curl -sS --http2-prior-knowledge --max-time 30 -o "$WORK/b" -w '%{http_code} ' -H "Host: $1" "$PROXY$2"; cat "$WORK/b"; }
+expect_eq "HTTP/2: nothing listens: 504" "504 Gateway Timeout" "$(get2 dead.test /)"
+expect_eq "HTTP/2: backend closes without a response: 502" "502 Bad Gateway" "$(get2 app.test /hangup)"
+expect_eq "HTTP/2: backend slower than the response-header timeout: 504" "504 Gateway Timeout" "$(get2 app.test /slow-head)"
+expect_eq "HTTP/2: the route still works afterwards" "200 app /after2" "$(get2 app.test /after2)"
+
 out=$(curl -sS -w '|%{num_connects}\n' -H "Host: closer.test" "$PROXY/1" "$PROXY/2" "$PROXY/3")
 expect_eq "backend closing after each response: every request answered, client kept alive" \
   "closer /1 |1 closer /2 |0 closer /3 |0" "$(paste -sd' ' <<<"$out")"
@@ -60,5 +67,5 @@ expect_match "a pooled connection the backend closed: retried on a new one" '^20
 ok "the retry used a new backend connection"
 
 metrics=$(curl -sS "$METRICS_URL/metrics")
-expect_match "metrics: 502 recorded" '^interceptor_request_count_total\{code="502",method="GET",route_name="app",route_namespace="default"\} 1$' "$metrics"
-expect_match "metrics: 504s recorded" '^interceptor_request_count_total\{code="504",method="GET",route_name="dead",route_namespace="default"\} 1$' "$metrics"
+expect_match "metrics: the 502s recorded (HTTP/1.1 and HTTP/2)" '^interceptor_request_count_total\{code="502",method="GET",route_name="app",route_namespace="default"\} 2$' "$metrics"
+expect_match "metrics: the 504s recorded (HTTP/1.1 and HTTP/2)" '^interceptor_request_count_total\{code="504",method="GET",route_name="dead",route_namespace="default"\} 2$' "$metrics"
