@@ -104,6 +104,29 @@ sed -n 's/^body=//p' <<<"$body" | tr -d '\n' >"$WORK/echoed"
 expect_eq "a 3 MB upload over HTTP/1.1 to an h2c backend (windows open as it is sent)" 3000000 "$(wc -c <"$WORK/echoed")"
 expect_eq "... every byte as sent" 0 "$(tr -d x <"$WORK/echoed" | wc -c)"
 
+# 100 Continue from an HTTP/2 backend: passed over, the final head and body arrive intact.
+out=$(curl -sS -H "Host: h2.example.test" -H "Expect: 100-continue" --data-binary 'continued' "$PROXY/expect")
+expect_match "HTTP/1.1 client, Expect: 100-continue, HTTP/2 backend: the body arrives" '^body=continued$' "$out"
+printf continued >"$WORK/continued"
+out=$(nghttp -H ':authority: h2.example.test' -H 'expect: 100-continue' -d "$WORK/continued" "$PROXY/expect2" 2>&1)
+expect_match "HTTP/2 client, the same" '^body=continued$' "$out"
+
+# An answer before the request body is in: the client is told to stop (RST_STREAM NO_ERROR),
+# its window is given back, the request is no longer in flight.
+head -c 5000000 /dev/zero >"$WORK/5mb"
+out=$(timeout 20 nghttp -v -H ':authority: nowhere.example.test' -d "$WORK/5mb" "$PROXY/upload" 2>&1) \
+  || fail "a 5 MB upload to no route hung or failed: $(tail -3 <<<"$out")"
+expect_match "5 MB upload to no route: 404 at once" ':status: 404' "$out"
+expect_match "... then RST_STREAM(NO_ERROR) for the rest of the body" 'recv RST_STREAM.*\n.*NO_ERROR|error_code=NO_ERROR' "$out"
+out=$(timeout 20 nghttp -H ':authority: web.example.test' -d "$WORK/5mb" "$PROXY/early1" "$PROXY/early2" 2>&1) \
+  || fail "uploads answered early hung: $(tail -3 <<<"$out")"
+# (nginx answers 413 at once: the body is over its 1 MB client_max_body_size.)
+expect_eq "two 5 MB uploads on one connection, each answered before its body is in" 2 \
+  "$(grep -c '<title>413 Request Entity Too Large</title>' <<<"$out")"
+idle_web() { [ "$(queue_field default/web Concurrency)" = 0 ]; }
+wait_for "no request left in flight" 10 idle_web
+ok "answered-early uploads are not left in flight"
+
 # --- gRPC (upstream e2e D7): unary and a bidirectional stream ------------------------------
 out=$(node "$NODE_DIR/grpc-echo.js" call "127.0.0.1:$PORT" grpc.example.test 2>&1) || fail "grpc call: $out"
 expect_eq "gRPC through the proxy: unary over h2c, a bidi stream, EOF after CloseSend" \

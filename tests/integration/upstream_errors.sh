@@ -66,6 +66,14 @@ expect_match "a pooled connection the backend closed: retried on a new one" '^20
 [ "${first##*c=}" != "${second##*c=}" ] || fail "the second request reused a connection the backend had closed"
 ok "the retry used a new backend connection"
 
+first=$(get2 idle.test /first2)
+expect_match "HTTP/2: idle backend: first request" '^200 idle /first2' "$first"
+sleep 2
+second=$(get2 idle.test /second2)
+expect_match "HTTP/2: a pooled connection the backend closed: retried on a new one" '^200 idle /second2' "$second"
+[ "${first##*c=}" != "${second##*c=}" ] || fail "HTTP/2: the second request reused a connection the backend had closed"
+ok "HTTP/2: the retry used a new backend connection"
+
 metrics=$(curl -sS "$METRICS_URL/metrics")
 expect_match "metrics: the 502s recorded (HTTP/1.1 and HTTP/2)" '^interceptor_request_count_total\{code="502",method="GET",route_name="app",route_namespace="default"\} 2$' "$metrics"
 expect_match "metrics: the 504s recorded (HTTP/1.1 and HTTP/2)" '^interceptor_request_count_total\{code="504",method="GET",route_name="dead",route_namespace="default"\} 2$' "$metrics"

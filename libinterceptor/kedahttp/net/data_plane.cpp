@@ -1104,7 +1104,7 @@ private:
     if (m_side->call) {
       // Closed now, destroyed later: this may run inside one of the call's own callbacks.
       m_side->call->close();
-      asio::post(m_worker.ioc, [call = std::shared_ptr<Http2Call>(std::move(m_side->call))] {});
+      destroy_later(m_worker.ioc, std::move(m_side->call));
     }
     if (m_up) {
       m_worker.give_back(std::move(m_up), m_decision.target.h2c, reusable);
@@ -1409,6 +1409,7 @@ Worker::give_back(UpstreamPtr conn, bool own, bool reusable)
   if (own) {
     error_code ignored;
     conn->stream.socket().close(ignored);
+    destroy_later(ioc, std::move(conn));
     return;
   }
   pool.release(std::move(conn), reusable);

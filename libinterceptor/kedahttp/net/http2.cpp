@@ -247,6 +247,7 @@ private:
   static int on_data_chunk(nghttp2_session*, uint8_t, int32_t stream_id, const uint8_t* data, size_t length,
                            void* self);
   static int on_stream_close(nghttp2_session*, int32_t stream_id, uint32_t error_code, void* self);
+  static int on_frame_send(nghttp2_session*, const nghttp2_frame* frame, void* self);
 
   Exchange* find(int32_t stream_id);
   void closed();
@@ -288,6 +289,7 @@ private:
   unsigned m_status = 0;
   HeadStore m_head;
   HeadStore m_trailers;
+  bool m_head_done = false; // the final (non-1xx) head was passed on
   bool m_deferred = false;
 };
 
@@ -370,9 +372,17 @@ public:
 
   void on_request_data(std::string_view data)
   {
+    if (m_response_ended) {
+      consume_request(data.size()); // answered already: the rest of the body goes nowhere
+      return;
+    }
     m_request_body.append(data);
     push_request_body();
   }
+
+  // The response is complete but the client is still sending: RFC 9113 8.1 lets the server
+  // stop it with RST_STREAM(NO_ERROR) once the response is out (Connection::on_frame_send).
+  bool wants_no_more_body() const { return m_response_ended && !m_request_ended; }
 
   void on_request_end()
   {
@@ -384,7 +394,7 @@ public:
   void on_closed(uint32_t error)
   {
     m_stream_open = false;
-    if (!m_response_ended) {
+    if (!m_response_ended && !m_reset_by_us) {
       // The client left before the whole response (upstream says 502), as on HTTP/1.
       spdlog::debug("h2 stream {} closed by the client ({})", m_id, nghttp2_http2_strerror(error));
       m_status = 499;
@@ -554,6 +564,7 @@ private:
     if (m_conn->tls()) {
       target.tls_name = m_decision.target.service + "." + m_decision.target.ns; // re-encrypted (3.10)
     }
+    m_dial_target = target;
     if (m_decision.target.h2c) {
       // A connection of its own: HTTP/2 streams to a backend are not pooled here.
       m_up = std::make_unique<UpstreamConn>(m_worker.ioc);
@@ -639,6 +650,7 @@ private:
       framing = proxy::Framing::chunked;
     }
     m_chunked = framing == proxy::Framing::chunked;
+    m_bodiless = framing == proxy::Framing::none;
     m_out = upstream_head(framing, length);
     m_head_written = true;
     start_parser();
@@ -688,16 +700,25 @@ private:
     m_out.clear();
     asio::async_write(m_up->stream, asio::buffer(m_sending), [self = shared_from_this(), body](error_code ec, size_t) {
       self->m_writing = false;
+      self->consume_request(body); // sent, or never will be: either way the window reopens
       if (!self->m_up) {
+        if (self->m_response_ended) {
+          self->discard_request_body();
+        }
         return;
       }
       if (ec) {
         self->upstream_failed(502, "write to upstream failed");
         return;
       }
-      self->consume_request(body);
       self->push_request_body();
     });
+  }
+
+  void discard_request_body()
+  {
+    consume_request(m_request_body.size());
+    m_request_body.clear();
   }
 
   // The client may send `n` more body bytes on this stream (and connection).
@@ -734,6 +755,17 @@ private:
         self->upstream_done(false);
         return;
       }
+      if (ec && self->may_retry()) {
+        // A pooled connection the backend had closed: once more on a new one, as on HTTP/1.
+        self->m_retried = true;
+        self->m_up->stream.reset(self->m_worker.ioc);
+        self->m_up->connected = false;
+        self->m_up->reused = false;
+        self->m_up->buffer.clear();
+        self->m_parser.reset();
+        self->dial(self->m_dial_target);
+        return;
+      }
       if (ec) {
         self->upstream_failed(502, "upstream closed");
         return;
@@ -741,6 +773,13 @@ private:
       self->m_up->buffer.commit(n);
       self->parse_response();
     });
+  }
+
+  // Nothing of the response came, on a reused connection, for a bodiless request: safe to send again.
+  bool may_retry() const
+  {
+    return !m_head_sent && !m_parser->got_some() && m_up->reused && !m_retried && m_request_ended
+           && m_bodiless;
   }
 
   void parse_response()
@@ -846,6 +885,9 @@ private:
   {
     m_response_ended = true;
     cancel_timer();
+    if (!m_request_ended && !m_writing) {
+      discard_request_body(); // the backend has answered: what the client still sends is dropped
+    }
     if (m_upstream2) {
       m_upstream2->close();
     } else if (m_up) {
@@ -886,6 +928,7 @@ private:
   void reset_stream()
   {
     if (m_stream_open) {
+      m_reset_by_us = true;
       nghttp2_submit_rst_stream(m_conn->session(), NGHTTP2_FLAG_NONE, m_id, NGHTTP2_INTERNAL_ERROR);
       m_conn->flush();
     }
@@ -904,6 +947,7 @@ private:
     m_response_body = (bodiless || m_method == "HEAD") ? std::string() : response.body;
     m_response_ended = true;
     m_head_sent = true;
+    discard_request_body();
     submit(headers, !m_response_body.empty());
   }
 
@@ -1040,6 +1084,7 @@ private:
   proxy::Endpoint m_endpoint;
   UpstreamPtr m_up;
   std::unique_ptr<Dialer> m_dialer;
+  Dialer::Target m_dial_target; // for the one retry on a stale pooled connection
   std::unique_ptr<Http2Call> m_upstream2;
   std::optional<RequestTrace> m_trace; // tracing on and forwarded
   std::string m_traceparent;
@@ -1063,6 +1108,9 @@ private:
   bool m_request_ended = false;
   bool m_head_written = false;
   bool m_chunked = false;
+  bool m_bodiless = false;
+  bool m_retried = false;
+  bool m_reset_by_us = false; // we reset the stream (a backend failure after the head), not the client
   bool m_chunk_end_written = false;
   bool m_writing = false;
   bool m_head_sent = false;
@@ -1096,6 +1144,7 @@ Connection::Connection(Worker& worker, Stream stream) : m_worker(worker)
   nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, &Connection::on_frame_recv);
   nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, &Connection::on_data_chunk);
   nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, &Connection::on_stream_close);
+  nghttp2_session_callbacks_set_on_frame_send_callback(callbacks, &Connection::on_frame_send);
   nghttp2_option* options = nullptr;
   nghttp2_option_new(&options);
   nghttp2_option_set_no_auto_window_update(options, 1); // windows open as bodies move on
@@ -1212,6 +1261,19 @@ Connection::on_data_chunk(nghttp2_session*, uint8_t, int32_t stream_id, const ui
 {
   if (Exchange* exchange = static_cast<Connection*>(self)->find(stream_id)) {
     exchange->on_request_data(view(data, length));
+  }
+  return 0;
+}
+
+int
+Connection::on_frame_send(nghttp2_session* session, const nghttp2_frame* frame, void* self)
+{
+  if ((frame->hd.type == NGHTTP2_DATA || frame->hd.type == NGHTTP2_HEADERS)
+      && (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0) {
+    if (Exchange* exchange = static_cast<Connection*>(self)->find(frame->hd.stream_id);
+        exchange && exchange->wants_no_more_body()) {
+      nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id, NGHTTP2_NO_ERROR);
+    }
   }
   return 0;
 }
@@ -1347,7 +1409,7 @@ BackendCall::on_header(nghttp2_session*, const nghttp2_frame* frame, const uint8
   }
   const std::string_view n = view(name, name_length);
   const std::string_view v = view(value, value_length);
-  if (frame->headers.cat == NGHTTP2_HCAT_HEADERS && call->m_status >= 200) {
+  if (call->m_head_done) {
     call->m_trailers.add(n, v); // after the final response head: trailers
   } else if (n == ":status") {
     call->m_status = static_cast<unsigned>(std::atoi(std::string(v).c_str()));
@@ -1362,12 +1424,20 @@ int
 BackendCall::on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* self)
 {
   auto* call = static_cast<BackendCall*>(self);
-  if (frame->hd.stream_id != call->m_stream_id || frame->hd.type != NGHTTP2_HEADERS
-      || call->m_status < 200 || frame->headers.cat == NGHTTP2_HCAT_HEADERS) {
-    return 0; // not ours, informational (1xx), or trailers (ended in on_stream_close)
+  if (frame->hd.stream_id != call->m_stream_id) {
+    return 0;
   }
-  call->m_head.finish();
-  call->m_sink.on_call_head(call->m_status, call->m_head.fields(), (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0);
+  const bool end_stream = (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
+  // (After a 1xx, nghttp2 files the final head under NGHTTP2_HCAT_HEADERS, like trailers:
+  // what tells them apart is whether the final head was delivered.)
+  if (frame->hd.type == NGHTTP2_HEADERS && !call->m_head_done && call->m_status >= 200) {
+    call->m_head_done = true;
+    call->m_head.finish();
+    call->m_sink.on_call_head(call->m_status, call->m_head.fields(), end_stream);
+  }
+  if (end_stream && call->m_stream_id >= 0 && (frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA)) {
+    call->end(true); // the response is complete, even if our request side is still open
+  }
   return 0;
 }
 

@@ -300,13 +300,7 @@ public:
   }
 
   // A fresh, unconnected socket (and no TLS layer): for a new connection attempt.
-  void reset(asio::io_context& ioc)
-  {
-    error_code ignored;
-    socket().close(ignored);
-    m_tls.reset();
-    m_socket = tcp::socket(ioc);
-  }
+  void reset(asio::io_context& ioc);
 
   template<typename Buffers, typename Handler> void async_read_some(const Buffers& buffers, Handler&& handler)
   {
@@ -352,6 +346,29 @@ struct UpstreamConn {
 
 using UpstreamPtr = std::unique_ptr<UpstreamConn>;
 using UpstreamHandler = std::function<void(UpstreamPtr)>;
+
+// Destroys `object` once the operations it had pending have completed (aborted). Closing a
+// socket queues their completions; a TLS stream's operations still touch the stream when
+// they complete, and may queue one more step: two turns of the loop are enough.
+template<typename T>
+void
+destroy_later(asio::io_context& ioc, std::unique_ptr<T> object)
+{
+  asio::post(ioc, [&ioc, keep = std::shared_ptr<T>(std::move(object))]() mutable {
+    asio::post(ioc, [keep = std::move(keep)] {});
+  });
+}
+
+inline void
+Stream::reset(asio::io_context& ioc)
+{
+  error_code ignored;
+  socket().close(ignored);
+  if (m_tls) {
+    destroy_later(ioc, std::move(m_tls)); // an aborted TLS operation may still use it
+  }
+  m_socket = tcp::socket(ioc);
+}
 
 // Per-worker pool of keep-alive connections per endpoint, bounded: beyond
 // `limit` open connections, requests wait in FIFO order for one to come back.
@@ -402,12 +419,14 @@ public:
     }
     error_code ignored;
     conn->stream.socket().close(ignored);
+    const std::string key = conn->key;
+    destroy_later(m_ioc, std::move(conn)); // its aborted operations may still be queued
     if (!slot.waiters.empty()) {
       // The slot stays open for the next waiter, with a fresh connection.
       UpstreamHandler next = std::move(slot.waiters.front());
       slot.waiters.pop_front();
       auto fresh = std::make_shared<UpstreamPtr>(std::make_unique<UpstreamConn>(m_ioc));
-      (*fresh)->key = conn->key;
+      (*fresh)->key = key;
       asio::post(m_ioc, [next = std::move(next), fresh]() mutable { next(std::move(*fresh)); });
       return;
     }
