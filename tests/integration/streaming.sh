@@ -39,7 +39,12 @@ server {
 }
 EOF
 wait_listening "$B1"
-{ service app; endpoints app "$B1"; route app app.test app; } | put apps.yaml
+{
+  service app; endpoints app "$B1"; route app app.test app
+  route capped capped.test app '  timeouts:
+    request: 2s
+    responseHeader: 500ms'
+} | put apps.yaml
 start_kedahttp
 
 # --- 200 MiB download, read at 100 MB/s: the backend is faster than the client ----------
@@ -131,3 +136,14 @@ wait_for "the HTTP/2 client leaving mid-stream is counted" 10 gone2
 ok "HTTP/2: a client leaving mid-stream is counted"
 wait_for "Concurrency back to 0 after HTTP/2" 10 idle
 ok "HTTP/2: Concurrency back to 0"
+
+# --- the request deadline also cuts a response still streaming after the head came in time -----
+for proto in --http1.1 --http2-prior-knowledge; do
+  start=$SECONDS
+  curl -sS -N $proto --max-time 20 -H "Host: capped.test" -o "$WORK/capped.out" "$PROXY/drip" 2>/dev/null && rc=0 || rc=$?
+  took=$((SECONDS - start))
+  expect_match "$proto: the head and first bytes came (response-header timeout met)" '^first$' "$(cat "$WORK/capped.out")"
+  [ "$rc" -ne 0 ] && [ "$rc" -ne 28 ] && [ "$took" -le 6 ] \
+    || fail "$proto: the 2 s request deadline did not cut the dripping response (curl exit $rc after ${took}s)"
+  ok "$proto: cut at the request deadline (curl exit $rc after ${took}s), not after the backend's 30 s"
+done

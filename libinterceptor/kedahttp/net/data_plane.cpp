@@ -781,10 +781,12 @@ private:
     });
   }
 
+  // Until the response head: the response-header timeout (504); then, and also before, the
+  // request deadline (cut mid-body). Re-armed for the latter when the former fires after the head.
   void arm_response_timer()
   {
     core::TimePoint deadline = m_request_deadline;
-    if (m_decision.timeouts.response_header > core::Duration::zero()) {
+    if (!m_head_sent && m_decision.timeouts.response_header > core::Duration::zero()) {
       deadline = std::min(deadline, now() + m_decision.timeouts.response_header);
     }
     if (deadline == core::k_never) {
@@ -803,6 +805,8 @@ private:
         self->upstream_failed(504, "response timeout");
       } else if (self->m_request_deadline != core::k_never && now() >= self->m_request_deadline) {
         self->abort(); // request deadline in the middle of the body
+      } else {
+        self->arm_response_timer(); // the head came in time: now only the request deadline
       }
     });
   }

@@ -953,10 +953,12 @@ private:
 
   // --- deadlines ---
 
+  // Until the response head: the response-header timeout (504); then the request deadline
+  // (the stream is reset mid-body). Re-armed for the latter when the former fires after the head.
   void arm_timer()
   {
     core::TimePoint deadline = m_request_deadline;
-    if (m_decision.timeouts.response_header > core::Duration::zero()) {
+    if (!m_head_sent && m_decision.timeouts.response_header > core::Duration::zero()) {
       deadline = std::min(deadline, now() + m_decision.timeouts.response_header);
     }
     if (deadline == core::k_never) {
@@ -974,6 +976,8 @@ private:
         self->upstream_failed(504, "response timeout");
       } else if (self->m_request_deadline != core::k_never && now() >= self->m_request_deadline) {
         self->upstream_failed(504, "request deadline"); // mid-body: the stream is reset
+      } else {
+        self->arm_timer(); // the head came in time: now only the request deadline
       }
     });
   }
