@@ -394,7 +394,7 @@ public:
   void on_closed(uint32_t error)
   {
     m_stream_open = false;
-    if (!m_response_ended && !m_reset_by_us) {
+    if (!m_response_ended && !m_reset_by_us && m_counted_active) { // (a stream refused before its head: not a request)
       // The client left before the whole response (upstream says 502), as on HTTP/1.
       spdlog::debug("h2 stream {} closed by the client ({})", m_id, nghttp2_http2_strerror(error));
       m_status = 499;
