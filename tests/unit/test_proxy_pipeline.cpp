@@ -1161,3 +1161,45 @@ TEST_CASE("proxy::scenario cold start in virtual time", "[proxy][scenario]")
     CHECK(d.counts("default/app") == "0/2");
   }
 }
+
+TEST_CASE("proxy::decide: the backend speaks HTTP/2 when its Service port says appProtocol kubernetes.io/h2c (3.6)",
+          "[proxy]")
+{
+  const std::string services = R"(
+---
+apiVersion: v1
+kind: Service
+metadata: {name: grpc, namespace: default}
+spec:
+  ports:
+    - {name: h2, port: 50051, appProtocol: kubernetes.io/h2c}
+    - {name: web, port: 8080, appProtocol: http}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: fallback, namespace: default}
+spec:
+  ports: [{name: web, port: 8081, targetPort: 8081}]
+)";
+  const std::string slices = ready_slice("grpc") + k_fallback_ready;
+  SECTION("by port number, by port name, and not for another appProtocol")
+  {
+    const Fixture f(route_yaml("a", "{service: grpc, port: 50051}") + route_yaml("b", "{service: grpc, portName: h2}")
+                    + route_yaml("c", "{service: grpc, port: 8080}") + services + slices);
+    CHECK(f.request("a.example.com", "/").target.h2c);
+    CHECK(f.request("b.example.com", "/").target.h2c);
+    CHECK_FALSE(f.request("c.example.com", "/").target.h2c);
+  }
+  SECTION("a fallback keeps the target's protocol, as upstream (the fallback's own port is not looked at)")
+  {
+    const Fixture f(route_yaml("a", "{service: grpc, portName: h2}",
+                               "  timeouts: {readiness: 1s}\n"
+                               "  coldStart: {fallback: {service: {name: fallback, portName: web}}}\n")
+                    + services + k_fallback_ready);
+    const Decision held = f.request("a.example.com", "/");
+    REQUIRE(held.action == Action::hold);
+    const Decision expired = on_expired(held);
+    CHECK(expired.target.service == "fallback");
+    CHECK(expired.target.h2c);
+  }
+}
