@@ -37,7 +37,8 @@ server {
 }
 CONF
 node "$NODE_DIR/h2-echo-server.js" "$H2C" >"$WORK/node-h2c.log" 2>&1 &
-PIDS+=("$!")
+H2C_PID=$!
+PIDS+=("$H2C_PID")
 node "$NODE_DIR/h2-echo-server.js" "$H2_TLS" "$CERTS/proxy.crt" "$CERTS/proxy.key" >"$WORK/node-h2tls.log" 2>&1 &
 PIDS+=("$!")
 node "$NODE_DIR/grpc-echo.js" serve "$GRPC" >"$WORK/node-grpc.log" 2>&1 &
@@ -126,6 +127,31 @@ expect_eq "two 5 MB uploads on one connection, each answered before its body is 
 idle_web() { [ "$(queue_field default/web Concurrency)" = 0 ]; }
 wait_for "no request left in flight" 10 idle_web
 ok "answered-early uploads are not left in flight"
+
+# HTTP/2 backend connections are pooled with their sessions: one after the other, requests
+# (from either client protocol) reuse a connection to the backend, at most one per worker here
+# (kedahttp runs 2), instead of one per request.
+for i in 1 2 3 4 5 6; do
+  proto=--http1.1
+  [ $((i % 2)) -eq 0 ] && proto=--http2-prior-knowledge
+  curl -sS $proto -H "Host: h2.example.test" "$PROXY/pool$i" | sed -n 's/^session=//p'
+done >"$WORK/sessions"
+expect_eq "6 sequential requests to an HTTP/2 backend answered" 6 "$(wc -l <"$WORK/sessions")"
+distinct=$(sort -u "$WORK/sessions" | wc -l)
+[ "$distinct" -le 2 ] || fail "6 sequential requests used $distinct backend connections: $(tr '\n' ' ' <"$WORK/sessions")"
+ok "6 sequential requests used $distinct pooled HTTP/2 backend connection(s)"
+# The backend restarts: the pooled connections it closed are noticed, and new ones dialled.
+kill "$H2C_PID"
+wait "$H2C_PID" 2>/dev/null || true
+node "$NODE_DIR/h2-echo-server.js" "$H2C" >"$WORK/node-h2c-2.log" 2>&1 &
+H2C_PID=$!
+PIDS+=("$H2C_PID")
+wait_listening "$H2C"
+for i in 1 2 3 4; do
+  curl -sS -o /dev/null -w '%{http_code}\n' -H "Host: h2.example.test" "$PROXY/after-restart$i"
+done >"$WORK/codes"
+expect_eq "after the HTTP/2 backend restarted: every request answered on a new connection" "200 200 200 200" \
+  "$(paste -sd' ' "$WORK/codes")"
 
 # --- gRPC (upstream e2e D7): unary and a bidirectional stream ------------------------------
 out=$(node "$NODE_DIR/grpc-echo.js" call "127.0.0.1:$PORT" grpc.example.test 2>&1) || fail "grpc call: $out"

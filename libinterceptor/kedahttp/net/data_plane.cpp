@@ -428,14 +428,13 @@ private:
     m_connect_deadline = m_request_deadline != core::k_never
                            ? m_request_deadline
                            : now() + m_worker.shared.config.settings.connect_retry_cap;
-    // Re-encrypted connections are pooled apart, per TLS server name.
-    if (m_decision.target.h2c) {
-      on_upstream(std::make_unique<UpstreamConn>(m_worker.ioc)); // HTTP/2: a connection of its own
-      return;
-    }
+    // Re-encrypted connections are pooled apart, per TLS server name; HTTP/2 ones too.
     std::string key = m_side->endpoint.str();
     if (m_client.is_tls()) {
       key = "tls:" + m_decision.target.service + "." + m_decision.target.ns + "@" + key;
+    }
+    if (m_decision.target.h2c) {
+      key = "h2c:" + key;
     }
     m_worker.pool.acquire(key, [self = shared_from_this()](UpstreamPtr conn) {
       self->on_upstream(std::move(conn));
@@ -546,6 +545,15 @@ public: // for CallSink<Session>
   // the body unchunked (m_side->out holds what the backend has not taken yet).
   void start_call()
   {
+    if (m_up->h2 && !link_alive(*m_up->h2)) {
+      // A pooled HTTP/2 connection the backend closed (or told to go away): a new one.
+      m_up->h2.reset();
+      m_up->stream.reset(m_worker.ioc);
+      m_up->connected = false;
+      m_up->reused = false;
+      connect();
+      return;
+    }
     write_request_head();
     const std::string head = std::move(m_side->out);
     m_side->out.clear();
@@ -561,8 +569,7 @@ public: // for CallSink<Session>
     if (!m_side->sink) {
       m_side->sink = std::make_unique<CallSink<Session>>(*this);
     }
-    m_side->call =
-      Http2Call::start(std::move(m_up), shared_from_this(), *m_side->sink, head, m_client.is_tls(), has_body);
+    m_side->call = Http2Call::start(*m_up, shared_from_this(), *m_side->sink, head, m_client.is_tls(), has_body);
     if (!m_side->call) {
       upstream_failed(502, "HTTP/2 session with upstream failed");
       return;
@@ -657,7 +664,7 @@ private:
     }
     if (m_out.empty()) {
       if (m_response_done) {
-        release_upstream(false);
+        release_upstream(true); // the connection is kept if the call ended cleanly
         maybe_finish();
       }
       return;
@@ -1106,12 +1113,13 @@ private:
     }
     m_side->dialer.cancel();
     if (m_side->call) {
+      reusable = reusable && m_side->call->ended_cleanly();
       // Closed now, destroyed later: this may run inside one of the call's own callbacks.
       m_side->call->close();
       destroy_later(m_worker.ioc, std::move(m_side->call));
     }
     if (m_up) {
-      m_worker.give_back(std::move(m_up), m_decision.target.h2c, reusable);
+      m_worker.give_back(std::move(m_up), reusable);
     }
   }
 
@@ -1405,18 +1413,6 @@ bool
 Worker::waits_for_endpoint(const proxy::Decision& decision, bool via_fallback) const
 {
   return !snapshot->ready.ready(decision.target.key()) && !via_fallback && !decision.static_forward;
-}
-
-void
-Worker::give_back(UpstreamPtr conn, bool own, bool reusable)
-{
-  if (own) {
-    error_code ignored;
-    conn->stream.socket().close(ignored);
-    destroy_later(ioc, std::move(conn));
-    return;
-  }
-  pool.release(std::move(conn), reusable);
 }
 
 void

@@ -259,38 +259,85 @@ private:
   std::unordered_map<int32_t, std::shared_ptr<Exchange>> m_exchanges;
 };
 
-// --- an HTTP/2 backend connection (appProtocol kubernetes.io/h2c) -----------------------
+// --- HTTP/2 backend connections (appProtocol kubernetes.io/h2c) ---------------------------
 
-// Http2Call over nghttp2's client session: one stream on a connection of its own.
-class BackendCall final : public Http2Call
+class BackendCall;
+
+} // namespace
+
+// An HTTP/2 session to a backend, kept with its connection in the worker's pool: it carries
+// one call at a time (sequential reuse, like an HTTP/1.1 keep-alive connection, so released
+// cold-start requests are bounded by the same per-endpoint limit), and keeps reading while
+// idle to answer PINGs and notice a GOAWAY or a close.
+class plumbing::Http2Link : public std::enable_shared_from_this<Http2Link>
 {
 public:
-  explicit BackendCall(Sink& sink) : m_sink(sink) {}
-  bool begin(UpstreamPtr conn, std::shared_ptr<void> owner, const HeaderList& request, bool has_body);
-  void resume_body() override;
-  void consume(size_t n) override;
-  void close() override;
+  // Starts the client session over `stream` (connected, TLS done).
+  void start(Stream stream);
+  nghttp2_session* session() const { return m_pump->session(); }
+  bool alive() const { return m_pump && !m_pump->closed() && !m_goaway; }
+  void flush();
+  void close();
+  BackendCall* current = nullptr; // the call whose stream is open
 
 private:
-  void flush();
-  void end(bool ok);
-  static ssize_t read_request_body(nghttp2_session*, int32_t, uint8_t* buf, size_t length, uint32_t* flags,
-                                   nghttp2_data_source* source, void*);
+  void closed();
   static int on_header(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name, size_t name_length,
                        const uint8_t* value, size_t value_length, uint8_t, void* self);
   static int on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* self);
   static int on_data_chunk(nghttp2_session*, uint8_t, int32_t, const uint8_t* data, size_t length, void* self);
   static int on_stream_close(nghttp2_session*, int32_t, uint32_t error_code, void* self);
 
-  Sink& m_sink;
   std::unique_ptr<Pump> m_pump;
-  std::shared_ptr<void> m_owner;
+  bool m_goaway = false;
+};
+
+bool
+plumbing::link_alive(const Http2Link& link)
+{
+  return link.alive();
+}
+
+void
+plumbing::close_link(Http2Link& link)
+{
+  link.close();
+}
+
+namespace {
+
+// One request on a link: Http2Call for the session or stream that made it.
+class BackendCall final : public Http2Call
+{
+public:
+  explicit BackendCall(Sink& sink) : m_sink(sink) {}
+  bool begin(std::shared_ptr<Http2Link> link, std::shared_ptr<void> owner, const HeaderList& request, bool has_body);
+  void resume_body() override;
+  void consume(size_t n) override;
+  void close() override;
+  bool ended_cleanly() const override { return m_ended_cleanly; }
+
+  // From the link's callbacks (this call's stream only).
+  void header(const nghttp2_frame* frame, std::string_view name, std::string_view value);
+  void frame(const nghttp2_frame* frame);
+  void data(std::string_view data) { m_sink.on_call_data(data); }
+  void end(bool ok);
+  int32_t stream_id() const { return m_stream_id; }
+
+private:
+  static ssize_t read_request_body(nghttp2_session*, int32_t, uint8_t* buf, size_t length, uint32_t* flags,
+                                   nghttp2_data_source* source, void*);
+
+  Sink& m_sink;
+  std::shared_ptr<Http2Link> m_link;
+  std::shared_ptr<void> m_owner; // kept while the stream is open (the sink lives in it)
   int32_t m_stream_id = -1;
   unsigned m_status = 0;
   HeadStore m_head;
   HeadStore m_trailers;
   bool m_head_done = false; // the final (non-1xx) head was passed on
   bool m_deferred = false;
+  bool m_ended_cleanly = false;
 };
 
 // --- one stream: a request through the pipeline ------------------------------------------
@@ -463,10 +510,7 @@ public:
 
   void on_call_head(unsigned status, proxy::Fields fields, bool end_stream) override
   {
-    send_response_head(status, fields, std::nullopt, end_stream);
-    if (end_stream) {
-      upstream_done(false);
-    }
+    send_response_head(status, fields, std::nullopt, end_stream); // (on_call_end follows an end_stream)
   }
 
   void on_call_data(std::string_view data) override
@@ -488,7 +532,7 @@ public:
     for (const proxy::Field& field : trailers) {
       m_response_trailers.add(field.name, field.value);
     }
-    upstream_done(false);
+    upstream_done(true);
   }
 
   size_t take_call_body(uint8_t* buf, size_t length, bool& eof, bool& deferred) override
@@ -565,15 +609,12 @@ private:
       target.tls_name = m_decision.target.service + "." + m_decision.target.ns; // re-encrypted (3.10)
     }
     m_dial_target = target;
-    if (m_decision.target.h2c) {
-      // A connection of its own: HTTP/2 streams to a backend are not pooled here.
-      m_up = std::make_unique<UpstreamConn>(m_worker.ioc);
-      dial(std::move(target));
-      return;
-    }
     std::string key = m_endpoint.str();
     if (!target.tls_name.empty()) {
       key = "tls:" + target.tls_name + "@" + key;
+    }
+    if (m_decision.target.h2c) {
+      key = "h2c:" + key; // HTTP/2 connections are pooled apart (with their sessions)
     }
     m_worker.pool.acquire(key, [self = shared_from_this(), target = std::move(target)](UpstreamPtr conn) mutable {
       if (!self->m_stream_open || self->m_finished) {
@@ -660,8 +701,17 @@ private:
 
   void send_request_h2()
   {
+    if (m_up->h2 && !link_alive(*m_up->h2)) {
+      // A pooled HTTP/2 connection the backend closed (or told to go away): a new one.
+      m_up->h2.reset();
+      m_up->stream.reset(m_worker.ioc);
+      m_up->connected = false;
+      m_up->reused = false;
+      dial(m_dial_target);
+      return;
+    }
     m_head_written = true;
-    m_upstream2 = Http2Call::start(std::move(m_up), shared_from_this(), *this, upstream_head(proxy::Framing::none, 0),
+    m_upstream2 = Http2Call::start(*m_up, shared_from_this(), *this, upstream_head(proxy::Framing::none, 0),
                                    m_conn->tls(), !m_request_ended || !m_request_body.empty());
     if (!m_upstream2) {
       upstream_failed(502, "HTTP/2 session with upstream failed");
@@ -724,10 +774,16 @@ private:
   // The client may send `n` more body bytes on this stream (and connection).
   void consume_request(size_t n)
   {
+    if (n == 0) {
+      return;
+    }
+    // A closed stream's bytes still count against the connection's window: give them back.
     if (m_stream_open) {
       nghttp2_session_consume(m_conn->session(), m_id, n);
-      m_conn->flush();
+    } else {
+      nghttp2_session_consume_connection(m_conn->session(), n);
     }
+    m_conn->flush();
   }
 
   void start_parser()
@@ -889,7 +945,9 @@ private:
       discard_request_body(); // the backend has answered: what the client still sends is dropped
     }
     if (m_upstream2) {
+      const bool clean = m_upstream2->ended_cleanly();
       m_upstream2->close();
+      release_upstream(reusable && clean);
     } else if (m_up) {
       release_upstream(reusable && m_request_ended && m_request_body.empty() && !m_writing && m_up->buffer.size() == 0);
     }
@@ -902,7 +960,7 @@ private:
       m_dialer->cancel();
     }
     if (m_up) {
-      m_worker.give_back(std::move(m_up), m_decision.target.h2c, reusable);
+      m_worker.give_back(std::move(m_up), reusable);
     }
   }
 
@@ -1006,6 +1064,7 @@ private:
     m_finished = true;
     cancel_timer();
     end_release();
+    discard_request_body(); // bytes received and never sent (held, or the client left)
     if (m_parked) {
       m_worker.unpark(m_ticket);
       m_parked = false;
@@ -1301,73 +1360,61 @@ Connection::on_stream_close(nghttp2_session*, int32_t stream_id, uint32_t error_
 // --- BackendCall ---------------------------------------------------------------------
 
 bool
-BackendCall::begin(UpstreamPtr conn, std::shared_ptr<void> owner, const HeaderList& request, bool has_body)
+BackendCall::begin(std::shared_ptr<Http2Link> link, std::shared_ptr<void> owner, const HeaderList& request,
+                   bool has_body)
 {
+  m_link = std::move(link);
   m_owner = std::move(owner);
-  nghttp2_session_callbacks* callbacks = nullptr;
-  nghttp2_session_callbacks_new(&callbacks);
-  nghttp2_session_callbacks_set_on_header_callback(callbacks, &BackendCall::on_header);
-  nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, &BackendCall::on_frame_recv);
-  nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, &BackendCall::on_data_chunk);
-  nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, &BackendCall::on_stream_close);
-  nghttp2_option* options = nullptr;
-  nghttp2_option_new(&options);
-  nghttp2_option_set_no_auto_window_update(options, 1); // opened as the client takes the body
-  nghttp2_session* session = nullptr;
-  nghttp2_session_client_new2(&session, callbacks, this, options);
-  nghttp2_option_del(options);
-  nghttp2_session_callbacks_del(callbacks);
-  m_pump = std::make_unique<Pump>(std::move(conn->stream), session);
-  const nghttp2_settings_entry settings[] = {{NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
-                                            {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE,
-                                             static_cast<uint32_t>(k_stream_window)}};
-  nghttp2_submit_settings(session, NGHTTP2_FLAG_NONE, settings, std::size(settings));
   nghttp2_data_provider provider{};
   provider.source.ptr = this;
   provider.read_callback = &BackendCall::read_request_body;
-  m_stream_id = nghttp2_submit_request(session, nullptr, request.data(), request.size(), has_body ? &provider : nullptr,
-                                       nullptr);
+  m_stream_id = nghttp2_submit_request(m_link->session(), nullptr, request.data(), request.size(),
+                                       has_body ? &provider : nullptr, nullptr);
   if (m_stream_id < 0) {
     return false;
   }
-  flush();
-  m_pump->read(m_owner, [this] { end(false); });
+  m_link->current = this;
+  m_link->flush();
   return true;
-}
-
-void
-BackendCall::flush()
-{
-  if (m_pump) {
-    m_pump->flush(m_owner, [this] { end(false); });
-  }
 }
 
 void
 BackendCall::resume_body()
 {
-  if (m_pump && !m_pump->closed()) {
-    if (std::exchange(m_deferred, false)) {
-      nghttp2_session_resume_data(m_pump->session(), m_stream_id);
-    }
-    flush();
+  if (m_link && m_stream_id >= 0 && std::exchange(m_deferred, false)) {
+    nghttp2_session_resume_data(m_link->session(), m_stream_id);
+  }
+  if (m_link) {
+    m_link->flush();
   }
 }
 
 void
 BackendCall::consume(size_t n)
 {
-  if (m_pump && !m_pump->closed()) {
-    nghttp2_session_consume(m_pump->session(), m_stream_id, n);
-    flush();
+  if (!m_link || !m_link->alive()) {
+    return;
   }
+  // The stream may be over already (its last bytes were still on their way to the client):
+  // the connection's window opens all the same, or the link would shrink with every call.
+  if (m_stream_id >= 0) {
+    nghttp2_session_consume(m_link->session(), m_stream_id, n);
+  } else {
+    nghttp2_session_consume_connection(m_link->session(), n);
+  }
+  m_link->flush();
 }
 
 void
 BackendCall::close()
 {
-  if (m_pump) {
-    m_pump->close();
+  if (m_link) {
+    if (m_link->current == this) {
+      m_link->current = nullptr;
+    }
+    if (!m_ended_cleanly) {
+      m_link->close(); // a stream cut in the middle: the link cannot carry another call
+    }
   }
   m_stream_id = -1; // late callbacks are ignored
   m_owner.reset();  // the owner owns this: no cycle once closed
@@ -1380,8 +1427,17 @@ BackendCall::end(bool ok)
   if (m_stream_id < 0) {
     return;
   }
+  // Clean only when both sides are done: a backend that answered before the whole request
+  // was sent leaves our side open (nghttp2 would still pull the body from this call).
+  m_ended_cleanly = ok && m_link && m_link->alive()
+                    && (nghttp2_session_get_stream_local_close(m_link->session(), m_stream_id) != 0
+                        || nghttp2_session_find_stream(m_link->session(), m_stream_id) == nullptr);
   m_stream_id = -1;
+  if (m_link && m_link->current == this) {
+    m_link->current = nullptr;
+  }
   m_trailers.finish();
+  const auto keep = m_owner; // the sink may let its owner go
   m_sink.on_call_end(ok, m_trailers.fields());
 }
 
@@ -1403,74 +1459,143 @@ BackendCall::read_request_body(nghttp2_session*, int32_t, uint8_t* buf, size_t l
   return static_cast<ssize_t>(n);
 }
 
-int
-BackendCall::on_header(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name, size_t name_length,
-                       const uint8_t* value, size_t value_length, uint8_t, void* self)
+void
+BackendCall::header(const nghttp2_frame*, std::string_view name, std::string_view value)
 {
-  auto* call = static_cast<BackendCall*>(self);
-  if (frame->hd.type != NGHTTP2_HEADERS || frame->hd.stream_id != call->m_stream_id) {
-    return 0;
+  if (m_head_done) {
+    m_trailers.add(name, value); // after the final response head: trailers
+  } else if (name == ":status") {
+    m_status = static_cast<unsigned>(std::atoi(std::string(value).c_str()));
+    m_head.clear();
+  } else if (!name.empty() && name.front() != ':') {
+    m_head.add(name, value);
   }
-  const std::string_view n = view(name, name_length);
-  const std::string_view v = view(value, value_length);
-  if (call->m_head_done) {
-    call->m_trailers.add(n, v); // after the final response head: trailers
-  } else if (n == ":status") {
-    call->m_status = static_cast<unsigned>(std::atoi(std::string(v).c_str()));
-    call->m_head.clear();
-  } else if (!n.empty() && n.front() != ':') {
-    call->m_head.add(n, v);
-  }
-  return 0;
 }
 
-int
-BackendCall::on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* self)
+void
+BackendCall::frame(const nghttp2_frame* frame)
 {
-  auto* call = static_cast<BackendCall*>(self);
-  if (frame->hd.stream_id != call->m_stream_id) {
-    return 0;
-  }
   const bool end_stream = (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
   // (After a 1xx, nghttp2 files the final head under NGHTTP2_HCAT_HEADERS, like trailers:
   // what tells them apart is whether the final head was delivered.)
-  if (frame->hd.type == NGHTTP2_HEADERS && !call->m_head_done && call->m_status >= 200) {
-    call->m_head_done = true;
-    call->m_head.finish();
-    call->m_sink.on_call_head(call->m_status, call->m_head.fields(), end_stream);
+  if (frame->hd.type == NGHTTP2_HEADERS && !m_head_done && m_status >= 200) {
+    m_head_done = true;
+    m_head.finish();
+    const auto keep = m_owner;
+    m_sink.on_call_head(m_status, m_head.fields(), end_stream);
   }
-  if (end_stream && call->m_stream_id >= 0 && (frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA)) {
-    call->end(true); // the response is complete, even if our request side is still open
+  if (end_stream && m_stream_id >= 0 && (frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA)) {
+    end(true); // the response is complete, even if our request side is still open
+  }
+}
+
+// --- Http2Link -----------------------------------------------------------------------
+
+} // namespace
+
+void
+plumbing::Http2Link::start(Stream stream)
+{
+  nghttp2_session_callbacks* callbacks = nullptr;
+  nghttp2_session_callbacks_new(&callbacks);
+  nghttp2_session_callbacks_set_on_header_callback(callbacks, &Http2Link::on_header);
+  nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, &Http2Link::on_frame_recv);
+  nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, &Http2Link::on_data_chunk);
+  nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, &Http2Link::on_stream_close);
+  nghttp2_option* options = nullptr;
+  nghttp2_option_new(&options);
+  nghttp2_option_set_no_auto_window_update(options, 1); // opened as the client takes the body
+  nghttp2_session* session = nullptr;
+  nghttp2_session_client_new2(&session, callbacks, this, options);
+  nghttp2_option_del(options);
+  nghttp2_session_callbacks_del(callbacks);
+  m_pump = std::make_unique<Pump>(std::move(stream), session);
+  const nghttp2_settings_entry settings[] = {{NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
+                                            {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE,
+                                             static_cast<uint32_t>(k_stream_window)}};
+  nghttp2_submit_settings(session, NGHTTP2_FLAG_NONE, settings, std::size(settings));
+  nghttp2_session_set_local_window_size(session, NGHTTP2_FLAG_NONE, 0, k_connection_window);
+  m_pump->read(shared_from_this(), [self = shared_from_this()] { self->closed(); });
+}
+
+void
+plumbing::Http2Link::flush()
+{
+  if (m_pump) {
+    m_pump->flush(shared_from_this(), [self = shared_from_this()] { self->closed(); });
+  }
+}
+
+void
+plumbing::Http2Link::close()
+{
+  if (m_pump) {
+    m_pump->close();
+  }
+}
+
+// The connection is gone: the call in flight, if any, failed.
+void
+plumbing::Http2Link::closed()
+{
+  if (BackendCall* call = std::exchange(current, nullptr)) {
+    call->end(false);
+  }
+}
+
+int
+plumbing::Http2Link::on_header(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name, size_t name_length,
+                               const uint8_t* value, size_t value_length, uint8_t, void* self)
+{
+  BackendCall* call = static_cast<Http2Link*>(self)->current;
+  if (call && frame->hd.type == NGHTTP2_HEADERS && frame->hd.stream_id == call->stream_id()) {
+    call->header(frame, view(name, name_length), view(value, value_length));
   }
   return 0;
 }
 
 int
-BackendCall::on_data_chunk(nghttp2_session*, uint8_t, int32_t stream_id, const uint8_t* data, size_t length,
-                           void* self)
+plumbing::Http2Link::on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* self)
 {
-  auto* call = static_cast<BackendCall*>(self);
-  if (stream_id == call->m_stream_id) {
-    call->m_sink.on_call_data(view(data, length));
+  auto* link = static_cast<Http2Link*>(self);
+  if (frame->hd.type == NGHTTP2_GOAWAY) {
+    link->m_goaway = true; // no new calls; the one in flight may finish
+    return 0;
+  }
+  BackendCall* call = link->current;
+  if (call && frame->hd.stream_id == call->stream_id()) {
+    call->frame(frame);
   }
   return 0;
 }
 
 int
-BackendCall::on_stream_close(nghttp2_session*, int32_t stream_id, uint32_t error_code, void* self)
+plumbing::Http2Link::on_data_chunk(nghttp2_session*, uint8_t, int32_t stream_id, const uint8_t* data, size_t length,
+                                   void* self)
 {
-  auto* call = static_cast<BackendCall*>(self);
-  if (stream_id == call->m_stream_id) {
+  BackendCall* call = static_cast<Http2Link*>(self)->current;
+  if (call && stream_id == call->stream_id()) {
+    call->data(view(data, length));
+  } else {
+    // A late frame of a call already over: nobody takes its bytes, so open the window now.
+    nghttp2_session_consume_connection(static_cast<Http2Link*>(self)->session(), length);
+  }
+  return 0;
+}
+
+int
+plumbing::Http2Link::on_stream_close(nghttp2_session*, int32_t stream_id, uint32_t error_code, void* self)
+{
+  BackendCall* call = static_cast<Http2Link*>(self)->current;
+  if (call && stream_id == call->stream_id()) {
     call->end(error_code == NGHTTP2_NO_ERROR);
   }
   return 0;
 }
 
-} // namespace
-
 std::unique_ptr<plumbing::Http2Call>
-plumbing::Http2Call::start(UpstreamPtr conn, std::shared_ptr<void> owner, Sink& sink, std::string_view h1_head, bool tls,
-                 bool has_body)
+plumbing::Http2Call::start(UpstreamConn& conn, std::shared_ptr<void> owner, Sink& sink, std::string_view h1_head,
+                           bool tls, bool has_body)
 {
   // "METHOD target HTTP/1.1": the pseudo-headers; Host: the authority; the rest as they are.
   const std::string_view line = h1_head.substr(0, h1_head.find("\r\n"));
@@ -1489,8 +1614,15 @@ plumbing::Http2Call::start(UpstreamPtr conn, std::shared_ptr<void> owner, Sink& 
     request.add(view(fields.data()[i].name, fields.data()[i].namelen),
                 view(fields.data()[i].value, fields.data()[i].valuelen));
   }
+  if (!conn.h2) { // a new connection: its HTTP/2 session starts here and stays with it
+    conn.h2 = std::make_shared<Http2Link>();
+    conn.h2->start(std::move(conn.stream));
+  }
+  if (!conn.h2->alive() || conn.h2->current) {
+    return nullptr;
+  }
   auto call = std::make_unique<BackendCall>(sink);
-  if (!call->begin(std::move(conn), std::move(owner), request, has_body)) {
+  if (!call->begin(conn.h2, std::move(owner), request, has_body)) {
     return nullptr;
   }
   return call;

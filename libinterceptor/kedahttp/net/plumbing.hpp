@@ -335,13 +335,29 @@ normalize_eof(error_code ec)
 
 // --- upstream connections --------------------------------------------------------
 
+class Http2Link; // net/http2.cpp: an HTTP/2 session to a backend, pooled with its connection
+bool link_alive(const Http2Link& link);
+void close_link(Http2Link& link);
+
 struct UpstreamConn {
   explicit UpstreamConn(asio::io_context& ioc) : stream(ioc) {}
-  Stream stream;
+  Stream stream;                 // (an HTTP/2 connection's socket moves into its link)
   beast::flat_buffer buffer;
   std::string key;
   bool connected = false;
   bool reused = false;
+  std::shared_ptr<Http2Link> h2; // set: the connection speaks HTTP/2 (appProtocol kubernetes.io/h2c)
+
+  // Whether it can carry another request.
+  bool usable() { return connected && (h2 ? link_alive(*h2) : stream.socket().is_open()); }
+  void close()
+  {
+    error_code ignored;
+    stream.socket().close(ignored);
+    if (h2) {
+      close_link(*h2);
+    }
+  }
 };
 
 using UpstreamPtr = std::unique_ptr<UpstreamConn>;
@@ -403,7 +419,7 @@ public:
   void release(UpstreamPtr conn, bool reusable)
   {
     Slot& slot = m_slots[conn->key];
-    if (reusable && conn->connected && conn->stream.socket().is_open()) {
+    if (reusable && conn->usable()) {
       if (!slot.waiters.empty()) {
         UpstreamHandler next = std::move(slot.waiters.front());
         slot.waiters.pop_front();
@@ -417,8 +433,7 @@ public:
       slot.idle.push_back(std::move(conn));
       return;
     }
-    error_code ignored;
-    conn->stream.socket().close(ignored);
+    conn->close();
     const std::string key = conn->key;
     destroy_later(m_ioc, std::move(conn)); // its aborted operations may still be queued
     if (!slot.waiters.empty()) {
@@ -437,8 +452,7 @@ public:
   {
     for (auto& [key, slot] : m_slots) {
       for (auto& conn : slot.idle) {
-        error_code ignored;
-        conn->stream.socket().close(ignored);
+        conn->close();
         --slot.open;
       }
       slot.idle.clear();
@@ -536,9 +550,8 @@ public:
   // than failing (502: the target is ready but no port matches, or a fallback or static
   // forward has nobody to take it).
   bool waits_for_endpoint(const proxy::Decision& decision, bool via_fallback) const;
-  // A backend connection back: to the pool (kept when `reusable`), or closed when it was the
-  // request's own (HTTP/2 backends are not pooled).
-  void give_back(UpstreamPtr conn, bool own, bool reusable);
+  // A backend connection back to the pool (kept when `reusable`).
+  void give_back(UpstreamPtr conn, bool reusable) { pool.release(std::move(conn), reusable); }
 
   Shared& shared;
   unsigned index;
@@ -585,15 +598,18 @@ public:
     ~Sink() = default;
   };
 
-  // Starts the call on `conn` (connected; TLS done when `tls`). The request is `h1_head`, an
-  // HTTP/1.1 head as proxy/heads writes it for backends (one place for the forwarding rules),
-  // sent in HTTP/2 form. `owner` is kept alive by the call's pending I/O. Null on failure.
-  static std::unique_ptr<Http2Call> start(UpstreamPtr conn, std::shared_ptr<void> owner, Sink& sink,
+  // Starts the call on `conn` (connected, TLS done when `tls`; pooled: its HTTP/2 session is
+  // started on first use and kept with it). The request is `h1_head`, an HTTP/1.1 head as
+  // proxy/heads writes it for backends (one place for the forwarding rules), sent in HTTP/2
+  // form. `owner` is kept alive while the stream is open. Null when `conn`'s session cannot
+  // carry it (closed, or told to go away): the caller dials a new connection.
+  static std::unique_ptr<Http2Call> start(UpstreamConn& conn, std::shared_ptr<void> owner, Sink& sink,
                                           std::string_view h1_head, bool tls, bool has_body);
   virtual ~Http2Call() = default;
   virtual void resume_body() = 0;     // request body (or its end) is there now
   virtual void consume(size_t n) = 0; // the client took n response bytes: the backend may send more
   virtual void close() = 0;           // no more callbacks after this
+  virtual bool ended_cleanly() const = 0; // the stream completed: its connection may carry another
 };
 
 // Forwards a call's events to `Owner`'s methods of the same names: the owner need not be a
