@@ -311,6 +311,9 @@ class BackendCall final : public Http2Call
 {
 public:
   explicit BackendCall(Sink& sink) : m_sink(sink) {}
+  ~BackendCall() override { close(); } // never leave the link pointing here
+  BackendCall(const BackendCall&) = delete;
+  BackendCall& operator=(const BackendCall&) = delete;
   bool begin(std::shared_ptr<Http2Link> link, std::shared_ptr<void> owner, const HeaderList& request, bool has_body);
   void resume_body() override;
   void consume(size_t n) override;
