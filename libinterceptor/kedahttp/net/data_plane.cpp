@@ -545,13 +545,8 @@ public: // for CallSink<Session>
   // the body unchunked (m_side->out holds what the backend has not taken yet).
   void start_call()
   {
-    if (m_up->h2 && !link_alive(*m_up->h2)) {
-      // A pooled HTTP/2 connection the backend closed (or told to go away): a new one.
-      m_up->h2.reset();
-      m_up->stream.reset(m_worker.ioc);
-      m_up->connected = false;
-      m_up->reused = false;
-      connect();
+    if (m_up->forget_dead_link(m_worker.ioc)) {
+      connect(); // the pooled connection's session had ended: a new one
       return;
     }
     write_request_head();
@@ -1208,61 +1203,28 @@ private:
 
   void record()
   {
-    const double seconds = std::chrono::duration<double>(Clock::now() - m_started).count();
-    const unsigned code = m_tunnel ? 200 : (m_status ? m_status : 200); // upstream records upgrades as 200
-    const routing::Route* route = m_decision.route;
-    static const std::string empty;
-    const std::string& ns = route ? route->route.meta.ns : empty;
-    const std::string& name = route ? route->route.meta.name : empty;
-    m_worker.metrics.record(code, m_req_head.first(), ns, name, seconds);
-    if (m_worker.shared.access_log) {
-      log_access(code);
+    const std::string path = m_worker.logs_paths() ? decode_path(m_req_head.second()) : std::string();
+    Worker::Finished f;
+    f.code = m_tunnel ? 200 : (m_status ? m_status : 200); // upstream records upgrades as 200
+    f.method = m_req_head.first();
+    f.path = path;
+    f.host = request_host();
+    f.version = m_req->version >= 11 ? "1.1" : "1.0";
+    f.fields = m_req_head.fields();
+    f.decision = &m_decision;
+    f.peer_ip = m_peer_ip;
+    f.peer_port = m_peer_port;
+    f.start_wall = m_start_wall;
+    f.started = m_started;
+    f.body_bytes = m_body_bytes - std::min(m_head_bytes, m_body_bytes);
+    if (m_side && m_side->trace.forwarded) {
+      f.trace = &m_side->trace;
     }
-    if (m_worker.shared.tracer) {
-      trace(code);
-    }
-  }
-
-  void trace(unsigned code)
-  {
-    const proxy::Fields fields = m_req_head.fields();
-    const bool forwarded = m_side && m_side->trace.forwarded;
-    const RequestTrace trace = forwarded ? m_side->trace
-                                         : RequestTrace::begin(*m_worker.shared.tracer,
-                                                               proxy::find_field(fields, "traceparent").value_or(""));
-    RequestOutcome outcome;
-    outcome.method = m_req_head.first();
-    const std::string path = decode_path(m_req_head.second());
-    outcome.path = path;
-    outcome.host = request_host();
-    outcome.protocol = m_req->version >= 11 ? "1.1" : "1.0";
-    outcome.client_ip = m_peer_ip;
-    outcome.user_agent = proxy::find_field(fields, "user-agent").value_or("");
-    outcome.status = code;
-    outcome.start = m_start_wall;
-    if (forwarded) {
-      outcome.backend = m_side->endpoint.str();
-      outcome.cold_start = m_via_fallback || m_decision.static_forward ? "" : (m_cold_start ? "true" : "false");
-    }
-    record_request(*m_worker.shared.tracer, trace, outcome);
-  }
-
-  void log_access(unsigned code)
-  {
-    const proxy::Fields fields = m_req_head.fields();
-    AccessRecord r;
-    r.peer_ip = m_peer_ip;
-    r.peer_port = m_peer_port;
-    r.start = m_start_wall;
-    r.method = m_req_head.first();
-    const std::string path = decode_path(m_req_head.second());
-    r.path = path;
-    r.protocol = m_req->version >= 11 ? "HTTP/1.1" : "HTTP/1.0";
-    r.code = code;
-    r.body_bytes = m_body_bytes - std::min(m_head_bytes, m_body_bytes);
-    r.referer = proxy::find_field(fields, "referer").value_or("");
-    r.user_agent = proxy::find_field(fields, "user-agent").value_or("");
-    m_worker.shared.access_log(access_log_line(r));
+    const std::string backend = f.trace && m_worker.shared.tracer ? m_side->endpoint.str() : std::string();
+    f.backend = backend;
+    f.via_fallback = m_via_fallback;
+    f.cold_start = m_cold_start;
+    m_worker.record_finished(f);
   }
 
   void close()
@@ -1413,6 +1375,50 @@ bool
 Worker::waits_for_endpoint(const proxy::Decision& decision, bool via_fallback) const
 {
   return !snapshot->ready.ready(decision.target.key()) && !via_fallback && !decision.static_forward;
+}
+
+void
+Worker::record_finished(const Finished& f)
+{
+  const double seconds = std::chrono::duration<double>(Clock::now() - f.started).count();
+  const routing::Route* route = f.decision->route;
+  static const std::string empty;
+  metrics.record(f.code, f.method, route ? route->route.meta.ns : empty, route ? route->route.meta.name : empty,
+                 seconds);
+  if (shared.access_log) {
+    AccessRecord r;
+    r.peer_ip = f.peer_ip;
+    r.peer_port = f.peer_port;
+    r.start = f.start_wall;
+    r.method = f.method;
+    r.path = f.path;
+    const std::string protocol = f.version == "2" ? "HTTP/2.0" : "HTTP/" + std::string(f.version);
+    r.protocol = protocol;
+    r.code = f.code;
+    r.body_bytes = f.body_bytes;
+    r.referer = proxy::find_field(f.fields, "referer").value_or("");
+    r.user_agent = proxy::find_field(f.fields, "user-agent").value_or("");
+    shared.access_log(access_log_line(r));
+  }
+  if (shared.tracer) {
+    const RequestTrace trace =
+      f.trace ? *f.trace
+              : RequestTrace::begin(*shared.tracer, proxy::find_field(f.fields, "traceparent").value_or(""));
+    RequestOutcome outcome;
+    outcome.method = f.method;
+    outcome.path = f.path;
+    outcome.host = f.host;
+    outcome.protocol = f.version;
+    outcome.client_ip = f.peer_ip;
+    outcome.user_agent = proxy::find_field(f.fields, "user-agent").value_or("");
+    outcome.status = f.code;
+    outcome.start = f.start_wall;
+    if (f.trace) {
+      outcome.backend = f.backend;
+      outcome.cold_start = f.via_fallback || f.decision->static_forward ? "" : (f.cold_start ? "true" : "false");
+    }
+    record_request(*shared.tracer, trace, outcome);
+  }
 }
 
 void

@@ -704,13 +704,8 @@ private:
 
   void send_request_h2()
   {
-    if (m_up->h2 && !link_alive(*m_up->h2)) {
-      // A pooled HTTP/2 connection the backend closed (or told to go away): a new one.
-      m_up->h2.reset();
-      m_up->stream.reset(m_worker.ioc);
-      m_up->connected = false;
-      m_up->reused = false;
-      dial(m_dial_target);
+    if (m_up->forget_dead_link(m_worker.ioc)) {
+      dial(m_dial_target); // the pooled connection's session had ended: a new one
       return;
     }
     m_head_written = true;
@@ -1091,46 +1086,25 @@ private:
 
   void record()
   {
-    const double seconds = std::chrono::duration<double>(Clock::now() - m_started).count();
-    const unsigned code = m_status ? m_status : 200;
-    const routing::Route* route = m_decision.route;
-    static const std::string empty;
-    m_worker.metrics.record(code, m_method, route ? route->route.meta.ns : empty, route ? route->route.meta.name : empty,
-                            seconds);
-    if (m_worker.shared.access_log) {
-      const proxy::Fields fields = m_head.fields();
-      AccessRecord r;
-      r.peer_ip = m_conn->peer_ip();
-      r.peer_port = m_conn->peer_port();
-      r.start = m_start_wall;
-      r.method = m_method;
-      r.path = m_path;
-      r.protocol = "HTTP/2.0";
-      r.code = code;
-      r.body_bytes = m_body_bytes;
-      r.referer = proxy::find_field(fields, "referer").value_or("");
-      r.user_agent = proxy::find_field(fields, "user-agent").value_or("");
-      m_worker.shared.access_log(access_log_line(r));
-    }
-    if (m_worker.shared.tracer) {
-      const RequestTrace trace = m_trace ? *m_trace
-                                         : RequestTrace::begin(*m_worker.shared.tracer,
-                                                               proxy::find_field(m_head.fields(), "traceparent").value_or(""));
-      RequestOutcome outcome;
-      outcome.method = m_method;
-      outcome.path = m_path;
-      outcome.host = m_authority;
-      outcome.protocol = "2";
-      outcome.client_ip = m_conn->peer_ip();
-      outcome.user_agent = proxy::find_field(m_head.fields(), "user-agent").value_or("");
-      outcome.status = code;
-      outcome.start = m_start_wall;
-      if (m_trace) {
-        outcome.backend = m_endpoint.str();
-        outcome.cold_start = m_via_fallback || m_decision.static_forward ? "" : (m_cold_start ? "true" : "false");
-      }
-      record_request(*m_worker.shared.tracer, trace, outcome);
-    }
+    Worker::Finished f;
+    f.code = m_status ? m_status : 200;
+    f.method = m_method;
+    f.path = m_path;
+    f.host = m_authority;
+    f.version = "2";
+    f.fields = m_head.fields();
+    f.decision = &m_decision;
+    f.peer_ip = m_conn->peer_ip();
+    f.peer_port = m_conn->peer_port();
+    f.start_wall = m_start_wall;
+    f.started = m_started;
+    f.body_bytes = m_body_bytes;
+    f.trace = m_trace ? &*m_trace : nullptr;
+    const std::string backend = f.trace && m_worker.shared.tracer ? m_endpoint.str() : std::string();
+    f.backend = backend;
+    f.via_fallback = m_via_fallback;
+    f.cold_start = m_cold_start;
+    m_worker.record_finished(f);
   }
 
   std::shared_ptr<Connection> m_conn;

@@ -350,6 +350,19 @@ struct UpstreamConn {
 
   // Whether it can carry another request.
   bool usable() { return connected && (h2 ? link_alive(*h2) : stream.socket().is_open()); }
+  // A pooled HTTP/2 connection whose session ended (the backend closed it, or told it to go
+  // away): back to a fresh, unconnected state, for a new dial. False when it is still alive.
+  bool forget_dead_link(asio::io_context& ioc)
+  {
+    if (!h2 || link_alive(*h2)) {
+      return false;
+    }
+    h2.reset();
+    stream.reset(ioc);
+    connected = false;
+    reused = false;
+    return true;
+  }
   void close()
   {
     error_code ignored;
@@ -552,6 +565,29 @@ public:
   bool waits_for_endpoint(const proxy::Decision& decision, bool via_fallback) const;
   // A backend connection back to the pool (kept when `reusable`).
   void give_back(UpstreamPtr conn, bool reusable) { pool.release(std::move(conn), reusable); }
+
+  // A finished request (HTTP/1 or HTTP/2), for the metrics, the access log and the trace.
+  struct Finished {
+    unsigned code = 200;
+    std::string_view method;
+    std::string_view path;    // decoded; needed only with the access log or tracing on
+    std::string_view host;
+    std::string_view version; // "1.0", "1.1", "2"
+    proxy::Fields fields;     // the request's (referer, user-agent, traceparent)
+    const proxy::Decision* decision = nullptr;
+    std::string_view peer_ip;
+    uint16_t peer_port = 0;
+    std::chrono::system_clock::time_point start_wall;
+    Clock::time_point started;
+    size_t body_bytes = 0;                // written to the client, heads excluded
+    const RequestTrace* trace = nullptr;  // set: it was forwarded, with these ids
+    std::string_view backend;             // where it was forwarded
+    bool via_fallback = false;
+    bool cold_start = false;
+  };
+  void record_finished(const Finished& f);
+  // Whether record_finished() needs Finished::path (else it may stay empty).
+  bool logs_paths() const { return shared.access_log || shared.tracer; }
 
   Shared& shared;
   unsigned index;
