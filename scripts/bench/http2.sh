@@ -52,32 +52,7 @@ sed -i "s|listen 127.0.0.1:${port[nginx]} backlog=4096;|listen 127.0.0.1:${port[
   "$bench_tmp/nginx/nginx.conf"
 
 manifests=$bench_tmp/watched/manifests
-mkdir -p "$manifests"
-cat >"$manifests/bench.yaml" <<YAML
-apiVersion: http.keda.sh/v1beta1
-kind: InterceptorRoute
-metadata: {name: bench, namespace: bench}
-spec:
-  target: {service: bench, port: 8080}
-  scalingMetric: {concurrency: {targetValue: 100}}
-  rules: [{hosts: [bench.local]}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: bench, namespace: bench}
-spec:
-  ports: [{name: http, port: 8080, targetPort: $backend_port}]
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata:
-  name: bench-1
-  namespace: bench
-  labels: {kubernetes.io/service-name: bench}
-addressType: IPv4
-ports: [{name: http, port: $backend_port, protocol: TCP}]
-endpoints: [{addresses: [127.0.0.1], conditions: {ready: true}}]
-YAML
+bench_route_manifests "$manifests" "$backend_port"
 
 bench_wait_for_builds
 declare -A pid

@@ -178,3 +178,34 @@ bench_wait_quiet() {
   ((waited == 0)) || echo "waited about $((waited * 6 / 10))s for other processes to go quiet" >&2
   return 0
 }
+
+# bench_route_manifests DIR PORT: DIR/bench.yaml for kedahttp serve: an InterceptorRoute for Host
+# bench.local, its Service, and an EndpointSlice whose one ready endpoint is 127.0.0.1:PORT.
+bench_route_manifests() {
+  mkdir -p "$1"
+  cat >"$1/bench.yaml" <<YAML
+apiVersion: http.keda.sh/v1beta1
+kind: InterceptorRoute
+metadata: {name: bench, namespace: bench}
+spec:
+  target: {service: bench, port: 8080}
+  scalingMetric: {concurrency: {targetValue: 100}}
+  rules: [{hosts: [bench.local]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: bench, namespace: bench}
+spec:
+  ports: [{name: http, port: 8080, targetPort: $2}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: bench-1
+  namespace: bench
+  labels: {kubernetes.io/service-name: bench}
+addressType: IPv4
+ports: [{name: http, port: $2, protocol: TCP}]
+endpoints: [{addresses: [127.0.0.1], conditions: {ready: true}}]
+YAML
+}

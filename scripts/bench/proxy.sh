@@ -69,51 +69,7 @@ bench_nginx_conf "$bench_tmp/nginx" "${port[nginx]}" '      proxy_pass http://ba
   }"
 
 manifests=$bench_tmp/watched/manifests # its parent is watched too: no logs there
-mkdir -p "$manifests"
-cat >"$manifests/bench.yaml" <<YAML
-apiVersion: http.keda.sh/v1beta1
-kind: InterceptorRoute
-metadata:
-  name: bench
-  namespace: bench
-spec:
-  target:
-    service: bench
-    port: 8080
-  scalingMetric:
-    concurrency:
-      targetValue: 100
-  rules:
-  - hosts: [bench.local]
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: bench
-  namespace: bench
-spec:
-  ports:
-  - name: http
-    port: 8080
-    targetPort: ${port[direct]}
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata:
-  name: bench-1
-  namespace: bench
-  labels:
-    kubernetes.io/service-name: bench
-addressType: IPv4
-ports:
-- name: http
-  port: ${port[direct]}
-  protocol: TCP
-endpoints:
-- addresses: [127.0.0.1]
-  conditions:
-    ready: true
-YAML
+bench_route_manifests "$manifests" "${port[direct]}"
 
 bench_wait_for_builds
 
