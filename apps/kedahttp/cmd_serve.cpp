@@ -362,7 +362,7 @@ add_serve(CLI::App& app)
   cmd->add_option("--retry-after", f.retry_after, "Retry-After of the 503 sent when the hold is full")
     ->capture_default_str();
   net::TlsConfig& t = c.tls;
-  cmd->add_option("--tls", t.enabled, "Also serve TLS (HTTP/1.1) on the TLS port; requests are re-encrypted to "
+  cmd->add_option("--tls", t.enabled, "Also serve TLS (HTTP/1.1 and h2 by ALPN) on the TLS port; requests are re-encrypted to "
                                       "backends [KEDA_HTTP_PROXY_TLS_ENABLED]")
     ->capture_default_str();
   cmd->add_option("--tls-port", t.port, "TLS proxy port [KEDA_HTTP_PROXY_TLS_PORT]")->capture_default_str();
